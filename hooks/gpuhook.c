@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* gpuhook: libvirt QEMU hook. libvirt runs it as
+ *   gpuhook DOMAIN OP SUBOP EXTRA   with the domain XML on stdin
+ * and shows its stderr to the user when it exits non-zero. stdout stays
+ * empty: for migrate/restore anything printed would replace the XML. */
+#include <signal.h>
+
+#include "conf.h"
+#include "domain.h"
+#include "jit.h"
+#include "log.h"
+
+enum hook_action {
+        ACTION_NONE,
+        ACTION_PREPARE,
+        ACTION_RELEASE,
+};
+
+static const struct {
+        const char *op, *subop;
+        enum hook_action action;
+} hook_table[] = {
+        { "prepare", "begin", ACTION_PREPARE },
+        { "release", "end", ACTION_RELEASE },
+        /* start, started, stopped, reconnect: nothing to change on the host.
+         * migrate, restore: a filter whose empty output keeps libvirt's XML. */
+};
+
+static enum hook_action action_for(const char *op, const char *subop) {
+        for (size_t i = 0; i < ELEMENTSOF(hook_table); i++)
+                if (streq(op, hook_table[i].op) && streq(subop, hook_table[i].subop))
+                        return hook_table[i].action;
+        return ACTION_NONE;
+}
+
+static int run(int argc, char **argv) {
+        struct gpuhook_config cfg;
+        _cleanup_free_ char *xml = NULL;
+        _cleanup_domain_spec_ struct domain_spec *d = NULL;
+        char shown[80];
+        size_t len = 0;
+        int r;
+
+        if (argc < 3)
+                return log_fail(-EINVAL, "usage: gpuhook DOMAIN OP SUBOP [EXTRA] with the domain XML on stdin (libvirt runs this; see gpuhook(8))");
+        const char *op = argv[2], *subop = argc > 3 ? argv[3] : "-";
+        enum hook_action action = action_for(op, subop);
+
+        log_set_context("domain '%s'", sanitize_for_message(argv[1], shown, sizeof(shown)));
+        config_init_defaults(&cfg);
+        r = config_load_default(&cfg);
+        if (r < 0)
+                goto out;
+        log_set_level(cfg.log_level);
+
+        /* Always drain stdin: libvirt writes the whole XML to every hook. */
+        r = read_fd_limited(STDIN_FILENO, cfg.max_xml_bytes, &xml, &len);
+        if (r == -EFBIG) {
+                r = log_fail(r, "domain XML on stdin is larger than %zu KiB; refusing it (raise max_xml_kib in gpuhook.conf if this domain is real)",
+                             cfg.max_xml_bytes / 1024);
+                goto out;
+        }
+        if (r < 0) {
+                r = log_fail(r, "cannot read the domain XML from stdin: %s", strerror(-r));
+                goto out;
+        }
+        if (action == ACTION_NONE)
+                goto out;
+        /* Fast path: nothing for gpuhook in this domain. Release still looks
+         * for a ledger: hot-plugged devices leave no trace in the XML. */
+        if (action == ACTION_PREPARE && !domain_xml_may_concern_us(xml, len))
+                goto out;
+
+        r = domain_parse(xml, len, &d);
+        if (r < 0)
+                goto out;
+        if (action == ACTION_PREPARE)
+                r = jit_prepare(&cfg, d);
+        else
+                r = jit_release(&cfg, d->uuid, d->name);
+out:
+        config_done(&cfg);
+        return r;
+}
+
+int main(int argc, char **argv) {
+        int r;
+
+        /* A closed stdout/stderr must not kill us halfway through a release. */
+        signal(SIGPIPE, SIG_IGN);
+        log_setup("gpuhook", true);
+        r = run(argc, argv);
+        if (r < 0) {
+                const char *msg = log_failure();
+                fprintf(stderr, "gpuhook: %s\n", msg ? msg : strerror(-r));
+                return 1;
+        }
+        return 0;
+}

@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <ctype.h>
+
+#include "conf.h"
+#include "log.h"
+#include "validate.h"
+#include "config.h"
+
+void config_init_defaults(struct gpuhook_config *c) {
+        *c = (struct gpuhook_config){
+                .placement = PLACEMENT_COMPACT,
+                .lock_timeout_ms = 30000,
+                .create_timeout_ms = 10000,
+                .remove_timeout_ms = 10000,
+                .log_level = LOG_INFO,
+                .max_xml_bytes = 16u << 20,
+        };
+}
+
+void config_done(struct gpuhook_config *c) {
+        free(c->state_dir);
+        free(c->mdevctl_path);
+        c->state_dir = c->mdevctl_path = NULL;
+}
+
+typedef int (*config_setter)(struct gpuhook_config *c, const char *value, const char **why);
+
+static int parse_seconds(const char *v, unsigned max_s, unsigned *ret_ms, const char **why) {
+        unsigned s;
+        if (safe_atou(v, &s) < 0 || s == 0 || s > max_s) {
+                *why = "expected whole seconds between 1 and the limit";
+                return -EINVAL;
+        }
+        *ret_ms = s * 1000;
+        return 0;
+}
+
+static int set_placement(struct gpuhook_config *c, const char *v, const char **why) {
+        int p = placement_policy_from_string(v);
+        if (p < 0) {
+                *why = "expected 'compact' or 'spread'";
+                return -EINVAL;
+        }
+        c->placement = (enum placement_policy)p;
+        return 0;
+}
+
+static int set_lock_timeout(struct gpuhook_config *c, const char *v, const char **why) {
+        return parse_seconds(v, 3600, &c->lock_timeout_ms, why);
+}
+
+static int set_create_timeout(struct gpuhook_config *c, const char *v, const char **why) {
+        return parse_seconds(v, 600, &c->create_timeout_ms, why);
+}
+
+static int set_remove_timeout(struct gpuhook_config *c, const char *v, const char **why) {
+        return parse_seconds(v, 600, &c->remove_timeout_ms, why);
+}
+
+static int set_log_level(struct gpuhook_config *c, const char *v, const char **why) {
+        int l = log_level_from_string(v);
+        if (l < 0) {
+                *why = "expected error, warning, info or debug";
+                return -EINVAL;
+        }
+        c->log_level = l;
+        return 0;
+}
+
+static int set_abs_path(char **field, const char *v, const char **why) {
+        if (v[0] != '/' || strstr(v, "/../") || strlen(v) > 512) {
+                *why = "expected an absolute path without '..'";
+                return -EINVAL;
+        }
+        char *s = strdup(v);
+        if (!s)
+                return -ENOMEM;
+        free(*field);
+        *field = s;
+        return 0;
+}
+
+static int set_state_dir(struct gpuhook_config *c, const char *v, const char **why) {
+        return set_abs_path(&c->state_dir, v, why);
+}
+
+static int set_mdevctl(struct gpuhook_config *c, const char *v, const char **why) {
+        return set_abs_path(&c->mdevctl_path, v, why);
+}
+
+static int set_max_xml(struct gpuhook_config *c, const char *v, const char **why) {
+        unsigned kib;
+        if (safe_atou(v, &kib) < 0 || kib < 4 || kib > 1024 * 1024) {
+                *why = "expected KiB between 4 and 1048576";
+                return -EINVAL;
+        }
+        c->max_xml_bytes = (size_t)kib * 1024;
+        return 0;
+}
+
+static const struct {
+        const char *key;
+        config_setter set;
+} config_keys[] = {
+        { "placement", set_placement },
+        { "lock_timeout", set_lock_timeout },
+        { "create_timeout", set_create_timeout },
+        { "remove_timeout", set_remove_timeout },
+        { "log_level", set_log_level },
+        { "state_dir", set_state_dir },
+        { "mdevctl", set_mdevctl },
+        { "max_xml_kib", set_max_xml },
+};
+
+static char *trim(char *s) {
+        while (isspace((unsigned char)*s))
+                s++;
+        size_t n = strlen(s);
+        while (n > 0 && isspace((unsigned char)s[n - 1]))
+                s[--n] = 0;
+        return s;
+}
+
+int config_parse_text(struct gpuhook_config *c, const char *path, const char *text) {
+        _cleanup_free_ char *copy = strdup(text);
+        char *save = NULL, *line;
+        unsigned lineno = 0;
+        char shown[80];
+
+        if (!copy)
+                return -ENOMEM;
+        /* strtok_r would skip empty lines and break numbering: split by hand. */
+        for (line = copy; line; line = save) {
+                char *nl = strchr(line, '\n');
+                save = nl ? nl + 1 : NULL;
+                if (nl)
+                        *nl = 0;
+                lineno++;
+
+                char *s = trim(line);
+                if (!*s || *s == '#')
+                        continue;
+                char *eq = strchr(s, '=');
+                if (!eq)
+                        return log_fail(-EINVAL, "%s:%u: expected 'key = value', got '%s'; fix or remove the line", path,
+                                        lineno, sanitize_for_message(s, shown, sizeof(shown)));
+                *eq = 0;
+                char *key = trim(s), *value = trim(eq + 1);
+                size_t i;
+                for (i = 0; i < ELEMENTSOF(config_keys); i++)
+                        if (streq(key, config_keys[i].key))
+                                break;
+                if (i == ELEMENTSOF(config_keys))
+                        return log_fail(-EINVAL, "%s:%u: unknown key '%s'; see gpuhook.conf(5) for the keys", path,
+                                        lineno, sanitize_for_message(key, shown, sizeof(shown)));
+                const char *why = "invalid value";
+                int r = config_keys[i].set(c, value, &why);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0)
+                        return log_fail(-EINVAL, "%s:%u: bad value '%s' for %s: %s", path, lineno,
+                                        sanitize_for_message(value, shown, sizeof(shown)), key, why);
+        }
+        return 0;
+}
+
+int config_load(struct gpuhook_config *c, const char *path) {
+        _cleanup_free_ char *text = NULL;
+        int r = read_text_file(path, 1 << 20, &text);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return log_fail(r, "cannot read config %s: %s; check its permissions", path, strerror(-r));
+        return config_parse_text(c, path, text);
+}
+
+const char *config_default_path(void) {
+        const char *e = getenv("GPUHOOK_CONFIG");
+        return isempty(e) ? GPUHOOK_CONFIG_PATH : e;
+}
+
+int config_load_default(struct gpuhook_config *c) {
+        const char *why = NULL;
+        int r = config_load(c, config_default_path());
+        if (r < 0)
+                return r;
+        const char *e = getenv("GPUHOOK_STATE_DIR");
+        if (!isempty(e) && set_state_dir(c, e, &why) < 0)
+                return log_fail(-EINVAL, "GPUHOOK_STATE_DIR: %s", why);
+        if (!c->state_dir) {
+                c->state_dir = strdup(GPUHOOK_STATE_DIR_DEFAULT);
+                if (!c->state_dir)
+                        return -ENOMEM;
+        }
+        return 0;
+}

@@ -1,0 +1,324 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <libxml/tree.h>
+
+#include "domain.h"
+#include "log.h"
+#include "strset.h"
+#include "xmlsafe.h"
+
+bool domain_xml_may_concern_us(const char *xml, size_t len) {
+        return memmem(xml, len, "<hostdev", 8) || memmem(xml, len, GPUHOOK_XML_NS, strlen(GPUHOOK_XML_NS));
+}
+
+struct domain_spec *domain_spec_free(struct domain_spec *d) {
+        if (!d)
+                return NULL;
+        for (size_t i = 0; i < d->n_requests; i++) {
+                free(d->requests[i].type);
+                for (size_t p = 0; p < d->requests[i].n_params; p++) {
+                        free(d->requests[i].params[p].name);
+                        free(d->requests[i].params[p].value);
+                }
+                free(d->requests[i].params);
+        }
+        free(d->requests);
+        free(d->mdevs);
+        free(d->pcis);
+        free(d->name);
+        free(d);
+        return NULL;
+}
+
+/* Grow *arr (of elements of SIZE) to hold one more; doubling keeps 10 000
+ * hostdevs linear. */
+static int grow_one(void **arr, size_t n, size_t *cap, size_t size) {
+        if (n < *cap)
+                return 0;
+        size_t ncap = *cap ? *cap * 2 : 8;
+        void *p = reallocarray(*arr, ncap, size);
+        if (!p)
+                return -ENOMEM;
+        *arr = p;
+        *cap = ncap;
+        return 0;
+}
+
+static const char *shown(const char *s) {
+        static char buf[4][80];
+        static unsigned i;
+        return sanitize_for_message(s, buf[i++ % 4], sizeof(buf[0]));
+}
+
+/* libvirt writes PCI address fields as 0x-prefixed hex; it also accepts
+ * decimal. Anything else is refused. */
+static int parse_addr_field(const char *s, unsigned max, unsigned *ret) {
+        uint64_t v = 0;
+        if (isempty(s))
+                return -EINVAL;
+        if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+                s += 2;
+                if (!*s || strlen(s) > 8)
+                        return -EINVAL;
+                for (; *s; s++) {
+                        char c = *s;
+                        unsigned d = c >= '0' && c <= '9' ? (unsigned)(c - '0')
+                                   : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
+                                   : c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10)
+                                                          : 99;
+                        if (d > 15)
+                                return -EINVAL;
+                        v = v * 16 + d;
+                }
+        } else if (safe_atou64(s, &v) < 0)
+                return -EINVAL;
+        if (v > max)
+                return -ERANGE;
+        *ret = (unsigned)v;
+        return 0;
+}
+
+static int parse_mdev_hostdev(xmlNodePtr h, struct domain_spec *d, size_t *cap, struct strset *seen) {
+        _cleanup_free_ char *model = xml_prop(h, "model"), *uuid = NULL;
+        xmlNodePtr src = xml_child(h, "source"), addr = xml_child(src, "address");
+        struct mdev_hostdev m = { 0 };
+
+        uuid = addr ? xml_prop(addr, "uuid") : NULL;
+        if (!uuid)
+                return log_fail(-EINVAL, "mdev hostdev without <source><address uuid='...'/>; add the mdev's UUID");
+        if (uuid_normalize(uuid, m.uuid) < 0)
+                return log_fail(-EINVAL, "mdev hostdev has an invalid UUID '%s'; expected 8-4-4-4-12 hex digits",
+                                shown(uuid));
+        if (!model)
+                model = strdup("vfio-pci");
+        if (!model)
+                return -ENOMEM;
+        if (!streq(model, "vfio-pci") && !streq(model, "vfio-ccw") && !streq(model, "vfio-ap"))
+                return log_fail(-EINVAL, "mdev %s has unknown model '%s'; use vfio-pci, vfio-ccw or vfio-ap", m.uuid,
+                                shown(model));
+        snprintf(m.model, sizeof(m.model), "%s", model);
+        int r = strset_add(seen, m.uuid);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return log_fail(-EINVAL, "mdev %s is listed twice in this domain; give each <hostdev> its own UUID",
+                                m.uuid);
+        if (grow_one((void **)&d->mdevs, d->n_mdevs, cap, sizeof(m)) < 0)
+                return -ENOMEM;
+        d->mdevs[d->n_mdevs++] = m;
+        return 0;
+}
+
+static int parse_pci_hostdev(xmlNodePtr h, struct domain_spec *d, size_t *cap, struct strset *seen) {
+        _cleanup_free_ char *managed = xml_prop(h, "managed");
+        xmlNodePtr src = xml_child(h, "source"), addr = xml_child(src, "address");
+        struct pci_hostdev p = { 0 };
+        const char *names[] = { "domain", "bus", "slot", "function" };
+        unsigned *fields[] = { &p.addr.domain, &p.addr.bus, &p.addr.slot, &p.addr.function };
+        const unsigned max[] = { 0xffff, 0xff, 0x1f, 7 };
+
+        if (!addr)
+                return log_fail(-EINVAL, "PCI hostdev without <source><address .../>; add the device's PCI address");
+        for (size_t i = 0; i < 4; i++) {
+                _cleanup_free_ char *v = xml_prop(addr, names[i]);
+                if (!v && i == 0) { /* domain defaults to 0 */
+                        p.addr.domain = 0;
+                        continue;
+                }
+                if (parse_addr_field(v, max[i], fields[i]) < 0)
+                        return log_fail(-EINVAL, "PCI hostdev has an invalid %s '%s'; expected hex like 0x41", names[i],
+                                        v ? shown(v) : "(missing)");
+        }
+        pci_addr_format(&p.addr, p.bdf);
+        if (managed && !streq(managed, "yes") && !streq(managed, "no"))
+                return log_fail(-EINVAL, "PCI hostdev %s has managed='%s'; use 'yes' or 'no'", p.bdf, shown(managed));
+        p.managed = managed && streq(managed, "yes");
+        int r = strset_add(seen, p.bdf);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return log_fail(-EINVAL, "PCI device %s is listed twice in this domain; remove the duplicate <hostdev>",
+                                p.bdf);
+        if (grow_one((void **)&d->pcis, d->n_pcis, cap, sizeof(p)) < 0)
+                return -ENOMEM;
+        d->pcis[d->n_pcis++] = p;
+        return 0;
+}
+
+static int parse_params(xmlNodePtr m, struct mdev_request *req) {
+        size_t cap = 0;
+        for (xmlNodePtr c = m->children; c; c = c->next) {
+                if (c->type != XML_ELEMENT_NODE)
+                        continue;
+                if (!xml_name_is(c, "param") || !xml_ns_is(c, GPUHOOK_XML_NS))
+                        return log_fail(-EINVAL, "mdev %s: unexpected element <%s> in <gpuhook:mdev>; only <gpuhook:param> is allowed",
+                                        req->uuid, shown((const char *)c->name));
+                _cleanup_free_ char *name = xml_prop(c, "name"), *value = xml_prop(c, "value");
+                if (!name || !value)
+                        return log_fail(-EINVAL, "mdev %s: <gpuhook:param> needs name= and value=", req->uuid);
+                if (!driver_name_valid(name) || strlen(value) > 256)
+                        return log_fail(-EINVAL, "mdev %s: parameter name '%s' is not a plain identifier (or its value is over 256 characters)",
+                                        req->uuid, shown(name));
+                for (const char *s = value; *s; s++)
+                        if ((unsigned char)*s < 0x20 || *s == ',' || *s == '=' || *s == 0x7f)
+                                return log_fail(-EINVAL, "mdev %s: parameter %s has a value with a control character, ',' or '='",
+                                                req->uuid, name);
+                if (grow_one((void **)&req->params, req->n_params, &cap, sizeof(struct mdev_param)) < 0)
+                        return -ENOMEM;
+                req->params[req->n_params++] = (struct mdev_param){ .name = TAKE_PTR(name), .value = TAKE_PTR(value) };
+        }
+        return 0;
+}
+
+static int parse_mdev_request(xmlNodePtr m, struct domain_spec *d, size_t *cap, struct strset *seen) {
+        _cleanup_free_ char *uuid = xml_prop(m, "uuid"), *type = xml_prop(m, "type"), *parent = xml_prop(m, "parent"),
+                            *placement = xml_prop(m, "placement");
+        struct mdev_request req = { .placement = PLACEMENT_DEFAULT };
+        int r;
+
+        for (xmlAttrPtr a = m->properties; a; a = a->next) {
+                const char *n = (const char *)a->name;
+                if (a->ns || (!streq(n, "uuid") && !streq(n, "type") && !streq(n, "parent") && !streq(n, "placement")))
+                        return log_fail(-EINVAL, "<gpuhook:mdev> has unknown attribute '%s'; allowed: uuid, type, parent, placement",
+                                        shown(n));
+        }
+        if (!uuid || uuid_normalize(uuid, req.uuid) < 0)
+                return log_fail(-EINVAL, "<gpuhook:mdev> has %s UUID '%s'; expected 8-4-4-4-12 hex digits",
+                                uuid ? "an invalid" : "no", uuid ? shown(uuid) : "");
+        if (!type || !(mdev_type_id_valid(type) || mdev_type_name_valid(type)))
+                return log_fail(-EINVAL, "mdev %s: type '%s' is not a valid type id or name; see `mdevctl types`",
+                                req.uuid, type ? shown(type) : "(missing)");
+        if (parent) {
+                struct pci_addr a;
+                /* Accept a PCI address in any case/short form, store the canonical one. */
+                if (pci_addr_parse(parent, &a) == 0) {
+                        char canon[PCI_ADDR_LEN + 1];
+                        pci_addr_format(&a, canon);
+                        snprintf(req.parent, sizeof(req.parent), "%s", canon);
+                } else if (mdev_parent_name_valid(parent))
+                        snprintf(req.parent, sizeof(req.parent), "%s", parent);
+                else
+                        return log_fail(-EINVAL, "mdev %s: parent '%s' is not a valid device name; use a PCI address like 0000:41:00.0",
+                                        req.uuid, shown(parent));
+        }
+        if (placement) {
+                r = placement_policy_from_string(placement);
+                if (r < 0)
+                        return log_fail(-EINVAL, "mdev %s: placement '%s' is unknown; use 'compact' or 'spread'", req.uuid,
+                                        shown(placement));
+                req.placement = (enum placement_policy)r;
+        }
+        r = strset_add(seen, req.uuid);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return log_fail(-EINVAL, "mdev %s is described twice in the gpuhook metadata; keep one <gpuhook:mdev>",
+                                req.uuid);
+        req.type = TAKE_PTR(type);
+        r = parse_params(m, &req);
+        if (r >= 0)
+                r = grow_one((void **)&d->requests, d->n_requests, cap, sizeof(req));
+        if (r < 0) {
+                for (size_t i = 0; i < req.n_params; i++) {
+                        free(req.params[i].name);
+                        free(req.params[i].value);
+                }
+                free(req.params);
+                free(req.type);
+                return r;
+        }
+        d->requests[d->n_requests++] = req;
+        return 0;
+}
+
+static int parse_metadata(xmlNodePtr meta, struct domain_spec *d) {
+        struct strset seen = { 0 };
+        size_t cap = 0;
+        int r = 0;
+
+        for (xmlNodePtr c = meta ? meta->children : NULL; c && r >= 0; c = c->next) {
+                if (!xml_name_is(c, "devices") || !xml_ns_is(c, GPUHOOK_XML_NS))
+                        continue;
+                for (xmlNodePtr m = c->children; m && r >= 0; m = m->next) {
+                        if (m->type != XML_ELEMENT_NODE)
+                                continue;
+                        if (!xml_ns_is(m, GPUHOOK_XML_NS))
+                                continue;
+                        if (xml_name_is(m, "mdev"))
+                                r = parse_mdev_request(m, d, &cap, &seen);
+                        /* Other gpuhook elements (pci policy, vgpu) belong to
+                         * the modules that own them. */
+                }
+        }
+        strset_free(&seen);
+        return r;
+}
+
+int domain_parse(const char *xml, size_t len, struct domain_spec **ret) {
+        _cleanup_xmldoc_ xmlDocPtr doc = NULL;
+        _cleanup_domain_spec_ struct domain_spec *d = NULL;
+        struct strset seen_mdev = { 0 }, seen_pci = { 0 };
+        size_t cap_m = 0, cap_p = 0;
+        const char *err = NULL;
+        xmlNodePtr root;
+        int r;
+
+        r = xml_parse_hostile(xml, len, &doc, &err);
+        if (r < 0)
+                return log_fail(r, "cannot parse the domain XML: %s; pass libvirt's domain XML on stdin", err);
+        root = xmlDocGetRootElement(doc);
+        if (!xml_name_is(root, "domain") || root->ns)
+                return log_fail(-EINVAL, "stdin is not a libvirt <domain> (root element <%s>)", shown((const char *)root->name));
+
+        d = calloc(1, sizeof(*d));
+        if (!d)
+                return -ENOMEM;
+
+        xmlNodePtr name = xml_child(root, "name"), uuid = xml_child(root, "uuid");
+        _cleanup_free_ char *name_s = name ? (char *)xmlNodeGetContent(name) : NULL;
+        _cleanup_free_ char *uuid_s = uuid ? (char *)xmlNodeGetContent(uuid) : NULL;
+        if (!uuid_s || uuid_normalize(uuid_s, d->uuid) < 0)
+                return log_fail(-EINVAL, "the domain XML has %s <uuid> '%s'; libvirt always writes one",
+                                uuid_s ? "an invalid" : "no", uuid_s ? shown(uuid_s) : "");
+        d->name = strdup(name_s ? name_s : "");
+        if (!d->name)
+                return -ENOMEM;
+
+        xmlNodePtr numatune = xml_child(root, "numatune"), memory = xml_child(numatune, "memory");
+        _cleanup_free_ char *nodeset = memory ? xml_prop(memory, "nodeset") : NULL;
+        if (nodeset && nodeset_parse(nodeset, &d->numa) < 0)
+                return log_fail(-EINVAL, "<numatune><memory nodeset='%s'> is not a valid nodeset", shown(nodeset));
+
+        xmlNodePtr devices = xml_child(root, "devices");
+        for (xmlNodePtr h = devices ? devices->children : NULL; h; h = h->next) {
+                if (!xml_name_is(h, "hostdev") || h->ns)
+                        continue;
+                _cleanup_free_ char *mode = xml_prop(h, "mode"), *type = xml_prop(h, "type");
+                if (!mode || !streq(mode, "subsystem") || !type)
+                        continue;
+                if (streq(type, "mdev"))
+                        r = parse_mdev_hostdev(h, d, &cap_m, &seen_mdev);
+                else if (streq(type, "pci"))
+                        r = parse_pci_hostdev(h, d, &cap_p, &seen_pci);
+                else
+                        continue;
+                if (r < 0)
+                        break;
+        }
+        strset_free(&seen_mdev);
+        strset_free(&seen_pci);
+        if (r < 0)
+                return r;
+
+        r = parse_metadata(xml_child(root, "metadata"), d);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(d);
+        return 0;
+}
+
+const struct mdev_request *domain_find_request(const struct domain_spec *d, const char *uuid) {
+        for (size_t i = 0; i < d->n_requests; i++)
+                if (streq(d->requests[i].uuid, uuid))
+                        return &d->requests[i];
+        return NULL;
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <limits.h>
+
+#include "driver.h"
+#include "sysfs.h"
+
+/* Most specific first; the generic driver claims anything left. */
+static const struct mdev_driver *const mdev_drivers[] = {
+        &mdev_driver_nvidia_legacy,
+        &mdev_driver_generic,
+};
+
+const struct mdev_driver *mdev_driver_for(const struct mdev_parent_probe *p) {
+        for (size_t i = 0; i < ELEMENTSOF(mdev_drivers); i++)
+                if (mdev_drivers[i]->claims(p))
+                        return mdev_drivers[i];
+        return &mdev_driver_generic;
+}
+
+static unsigned read_hex_id(const char *path) {
+        _cleanup_free_ char *s = NULL;
+        if (read_text_file(path, 32, &s) < 0)
+                return 0;
+        return (unsigned)strtoul(s, NULL, 16);
+}
+
+int mdev_parent_probe_read(const char *name, struct mdev_parent_probe *ret) {
+        _cleanup_free_ char *vendor = sysfs_mdev_parent_attr(name, "vendor"), *device = sysfs_mdev_parent_attr(name, "device"),
+                            *driver = sysfs_mdev_parent_attr(name, "driver");
+        char link[PATH_MAX];
+        ssize_t n;
+
+        if (!vendor || !device || !driver)
+                return -errno;
+        *ret = (struct mdev_parent_probe){ .name = name };
+        ret->vendor = read_hex_id(vendor);
+        ret->device = read_hex_id(device);
+        n = readlink(driver, link, sizeof(link) - 1);
+        if (n > 0) {
+                link[n] = 0;
+                const char *base = strrchr(link, '/');
+                snprintf(ret->driver, sizeof(ret->driver), "%s", base ? base + 1 : link);
+        }
+        return 0;
+}

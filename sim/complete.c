@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <sys/stat.h>
+
+#include "complete.h"
+#include "mdev.h"
+#include "sim-util.h"
+#include "state.h"
+
+static void state_freep(struct sim_state **st) { sim_state_free(*st); }
+
+#define FAIL(r, ...)                                            \
+        ({                                                      \
+                if (ret_msg && !*ret_msg)                        \
+                        *ret_msg = sim_strdup_printf(__VA_ARGS__); \
+                (r) < 0 ? (r) : -EINVAL;                         \
+        })
+
+static char *join(const char *a, const char *b) { return sim_strdup_printf("%s/%s", a, b); }
+
+/* <dev>/driver -> /sys/bus/<bus>/drivers/<drv>: the driver dir with bind and
+ * unbind, and its link back to the device. */
+static int complete_driver(const struct testbed *tb, const char *dev, char **ret_msg) {
+        _cleanup_free_ char *link = join(dev, "driver"), *drv = NULL;
+        if (!link)
+                return -ENOMEM;
+        int r = tb_readlink(tb, link, &drv);
+        if (r < 0)
+                return FAIL(r, "cannot read %s: %s", link, strerror(-r));
+        /* /sys/bus/<bus>/drivers/<drv> */
+        _cleanup_free_ char *drivers = tb_dirname(drv);
+        _cleanup_free_ char *busdir = drivers ? tb_dirname(drivers) : NULL;
+        if (!busdir)
+                return -ENOMEM;
+        if (!startswith(drv, "/sys/bus/") || !streq(tb_basename(drivers), "drivers"))
+                return FAIL(-EINVAL, "%s points to '%s', not to /sys/bus/<bus>/drivers/<driver>", link, drv);
+        if ((r = tb_mkdir_p(tb, drv, 0755)) < 0)
+                return FAIL(r, "cannot create %s: %s", drv, strerror(-r));
+        const char *files[] = { "bind", "unbind", "new_id", "remove_id" };
+        size_t nfiles = streq(tb_basename(busdir), "pci") ? 4 : 2;
+        for (size_t i = 0; i < nfiles; i++) {
+                _cleanup_free_ char *f = join(drv, files[i]);
+                if (!f)
+                        return -ENOMEM;
+                if ((r = tb_touch(tb, f, 0200)) < 0)
+                        return FAIL(r, "cannot create %s: %s", f, strerror(-r));
+        }
+        _cleanup_free_ char *back = join(drv, tb_basename(dev));
+        if (!back)
+                return -ENOMEM;
+        if ((r = tb_symlink(tb, back, dev)) < 0)
+                return FAIL(r, "cannot link %s: %s", back, strerror(-r));
+        /* A device already on vfio-pci has its group's VFIO node. */
+        _cleanup_free_ char *glink = join(dev, "iommu_group"), *group = NULL;
+        if (glink && streq(tb_basename(drv), "vfio-pci") && tb_readlink(tb, glink, &group) >= 0) {
+                _cleanup_free_ char *node = sim_strdup_printf("/dev/vfio/%s", tb_basename(group));
+                if (!node)
+                        return -ENOMEM;
+                if ((r = tb_touch(tb, node, 0666)) < 0)
+                        return FAIL(r, "cannot create %s: %s", node, strerror(-r));
+        }
+        return 0;
+}
+
+/* <dev>/iommu_group -> /sys/kernel/iommu_groups/N: N/devices/<dev>. */
+static int complete_group(const struct testbed *tb, const char *dev, char **ret_msg) {
+        _cleanup_free_ char *link = join(dev, "iommu_group"), *group = NULL;
+        if (!link)
+                return -ENOMEM;
+        int r = tb_readlink(tb, link, &group);
+        if (r < 0)
+                return FAIL(r, "cannot read %s: %s", link, strerror(-r));
+        _cleanup_free_ char *parent = tb_dirname(group);
+        unsigned n;
+        if (!parent)
+                return -ENOMEM;
+        if (!streq(parent, "/sys/kernel/iommu_groups") || sim_safe_atou(tb_basename(group), &n) < 0)
+                return FAIL(-EINVAL, "%s points to '%s', not to /sys/kernel/iommu_groups/<N>", link, group);
+        _cleanup_free_ char *devs = join(group, "devices");
+        _cleanup_free_ char *back = devs ? join(devs, tb_basename(dev)) : NULL;
+        _cleanup_free_ char *type = join(group, "type");
+        _cleanup_free_ char *regions = join(group, "reserved_regions");
+        if (!back || !type || !regions)
+                return -ENOMEM;
+        if ((r = tb_mkdir_p(tb, devs, 0755)) < 0)
+                return FAIL(r, "cannot create %s: %s", devs, strerror(-r));
+        if ((r = tb_symlink(tb, back, dev)) < 0)
+                return FAIL(r, "cannot link %s: %s", back, strerror(-r));
+        if (!tb_exists(tb, type) && (r = tb_write_file(tb, type, "DMA-FQ\n", 0644)) < 0)
+                return FAIL(r, "cannot create %s: %s", type, strerror(-r));
+        if ((r = tb_touch(tb, regions, 0444)) < 0)
+                return FAIL(r, "cannot create %s: %s", regions, strerror(-r));
+        return 0;
+}
+
+/* <dev>/mdev_supported_types/<type>/: create, devices/; the mdev_bus class
+ * link; the parent's bookkeeping. */
+static int complete_mdev_parent(const struct testbed *tb, struct sim_state *st, const char *dev,
+                                char **ret_msg) {
+        _cleanup_free_ char *types_dir = join(dev, "mdev_supported_types");
+        if (!types_dir)
+                return -ENOMEM;
+        char **types = NULL;
+        int r = tb_list_dir(tb, types_dir, &types, NULL);
+        if (r < 0)
+                return FAIL(r, "cannot read %s: %s", types_dir, strerror(-r));
+
+        /* The vendor driver: type ids are "<driver>-<name>". */
+        _cleanup_free_ char *driver = NULL;
+        for (char **t = types; *t && !driver; t++) {
+                const char *dash = strchr(*t, '-');
+                if (dash && dash != *t)
+                        driver = strndup(*t, (size_t)(dash - *t));
+        }
+        if (!driver) {
+                _cleanup_free_ char *link = join(dev, "driver"), *drv = NULL;
+                driver = link && tb_readlink(tb, link, &drv) >= 0 ? strdup(tb_basename(drv)) : strdup("unknown");
+        }
+        struct sim_mdev_parent *p = NULL;
+        if (!driver)
+                r = -ENOMEM;
+        else if ((r = sim_state_add_parent(st, tb_basename(dev), dev, driver, &p)) < 0)
+                r = FAIL(r, "mdev parent %s: %s", dev,
+                         r == -EEXIST ? "a parent of the same name exists" : strerror(-r));
+
+        for (char **t = types; r >= 0 && *t; t++) {
+                _cleanup_free_ char *tdir = join(types_dir, *t);
+                _cleanup_free_ char *avail = tdir ? join(tdir, "available_instances") : NULL;
+                _cleanup_free_ char *create = tdir ? join(tdir, "create") : NULL;
+                _cleanup_free_ char *devices = tdir ? join(tdir, "devices") : NULL;
+                if (!avail || !create || !devices) {
+                        r = -ENOMEM;
+                        break;
+                }
+                if (!tb_is_dir(tb, tdir))
+                        continue;
+                unsigned cap = 0;
+                if (tb_exists(tb, avail) && tb_read_uint(tb, avail, &cap) < 0) {
+                        r = FAIL(-EINVAL, "%s is not a number", avail);
+                        break;
+                }
+                if ((r = sim_parent_add_type(p, *t, cap)) < 0)
+                        break;
+                if ((r = tb_touch(tb, create, 0200)) < 0 || (r = tb_mkdir_p(tb, devices, 0755)) < 0)
+                        r = FAIL(r, "cannot complete %s: %s", tdir, strerror(-r));
+        }
+        tb_strv_free(types);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *cls = sim_strdup_printf("/sys/class/mdev_bus/%s", tb_basename(dev));
+        if (!cls)
+                return -ENOMEM;
+        if ((r = tb_symlink(tb, cls, dev)) < 0)
+                return FAIL(r, "cannot link %s: %s", cls, strerror(-r));
+        return 0;
+}
+
+static int walk(const struct testbed *tb, struct sim_state *st, const char *dir, unsigned depth,
+                char **ret_msg) {
+        if (depth > 64)
+                return FAIL(-ELOOP, "%s: too deep", dir);
+        char **names = NULL;
+        int r = tb_list_dir(tb, dir, &names, NULL);
+        if (r < 0)
+                return FAIL(r, "cannot read %s: %s", dir, strerror(-r));
+        for (char **n = names; r >= 0 && *n; n++) {
+                _cleanup_free_ char *path = join(dir, *n);
+                _cleanup_free_ char *host = path ? tb_path(tb, path) : NULL;
+                struct stat st_;
+                if (!host) {
+                        r = -ENOMEM;
+                        break;
+                }
+                if (lstat(host, &st_) < 0)
+                        continue;
+                if (S_ISLNK(st_.st_mode)) {
+                        if (streq(*n, "driver"))
+                                r = complete_driver(tb, dir, ret_msg);
+                        else if (streq(*n, "iommu_group"))
+                                r = complete_group(tb, dir, ret_msg);
+                } else if (S_ISDIR(st_.st_mode)) {
+                        if (streq(*n, "mdev_supported_types"))
+                                r = complete_mdev_parent(tb, st, dir, ret_msg);
+                        else
+                                r = walk(tb, st, path, depth + 1, ret_msg);
+                }
+        }
+        tb_strv_free(names);
+        return r;
+}
+
+static int apply_settings(struct sim_state *st, const struct sim_setting *settings, size_t n,
+                          char **ret_msg) {
+        for (size_t i = 0; i < n; i++) {
+                const struct sim_setting *s = &settings[i];
+                bool all = streq(s->parent, "*");
+                const char *key = s->parent;
+                _cleanup_free_ char *sys = NULL;
+                if (startswith(key, "/devices/")) /* umockdev's "P:" spelling */
+                        key = sys = sim_strdup_printf("/sys%s", s->parent);
+                if (!key)
+                        return -ENOMEM;
+                struct sim_mdev_parent *p = all ? NULL : sim_state_find_parent(st, key);
+                if (!all && !p)
+                        return FAIL(-ENOENT, "line %u: no mdev parent '%s' in the host", s->line, s->parent);
+                for (size_t j = 0; j < st->n_parents; j++) {
+                        if (!all && &st->parents[j] != p)
+                                continue;
+                        /* driver= re-derives the defaults before later keys */
+                        int r = sim_parent_set(&st->parents[j], s->key, s->value);
+                        if (r >= 0 && streq(s->key, "driver"))
+                                sim_parent_apply_defaults(&st->parents[j]);
+                        if (r < 0)
+                                return FAIL(r, "line %u: invalid setting %s=%s", s->line, s->key, s->value);
+                }
+        }
+        return 0;
+}
+
+int sim_complete(const struct testbed *tb, const struct sim_setting *settings, size_t n_settings,
+                 char **ret_msg) {
+        static const char *const dirs[] = {
+                "/.sim",
+                "/sys/bus/mdev/devices",
+                "/sys/bus/mdev/drivers/vfio_mdev",
+                "/sys/bus/pci/devices",
+                "/sys/bus/pci/drivers",
+                "/sys/class/mdev_bus",
+                "/sys/kernel/iommu_groups",
+                "/dev/vfio",
+                "/etc/mdevctl.d/scripts.d/callouts",
+                "/etc/mdevctl.d/scripts.d/notifiers",
+                "/etc/gpuhook",
+                "/run/gpuhook",
+        };
+        static const struct {
+                const char *path;
+                mode_t mode;
+        } files[] = {
+                { "/sys/bus/mdev/drivers/vfio_mdev/bind", 0200 },
+                { "/sys/bus/mdev/drivers/vfio_mdev/unbind", 0200 },
+                { "/sys/bus/pci/drivers_probe", 0200 },
+                { "/sys/bus/pci/rescan", 0200 },
+                { "/dev/vfio/vfio", 0666 },
+                { "/.sim/lock", 0644 },
+                { "/.sim/writes.log", 0644 },
+        };
+        int r;
+        for (size_t i = 0; i < ELEMENTSOF(dirs); i++)
+                if ((r = tb_mkdir_p(tb, dirs[i], 0755)) < 0)
+                        return FAIL(r, "cannot create %s: %s", dirs[i], strerror(-r));
+        for (size_t i = 0; i < ELEMENTSOF(files); i++)
+                if ((r = tb_touch(tb, files[i].path, files[i].mode)) < 0)
+                        return FAIL(r, "cannot create %s: %s", files[i].path, strerror(-r));
+
+        _cleanup_(state_freep) struct sim_state *st = calloc(1, sizeof(*st));
+        if (!st)
+                return -ENOMEM;
+        if (tb_is_dir(tb, "/sys/devices") && (r = walk(tb, st, "/sys/devices", 0, ret_msg)) < 0)
+                return r;
+        if ((r = apply_settings(st, settings, n_settings, ret_msg)) < 0)
+                return r;
+        for (size_t i = 0; i < st->n_parents; i++)
+                if ((r = sim_mdev_refresh(tb, &st->parents[i])) < 0)
+                        return FAIL(r, "cannot write available_instances of %s: %s", st->parents[i].path,
+                                    strerror(-r));
+        if ((r = sim_state_save(tb, st)) < 0)
+                return FAIL(r, "cannot write .sim/state: %s", strerror(-r));
+        return 0;
+}

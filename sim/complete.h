@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Complete a freshly loaded testbed with what umockdev-record cannot carry
+ * (write-only files, bus/class/group back links, /dev/vfio) and write the
+ * mdev bookkeeping to .sim/state. See sim/README.md, "Completion rules". */
+#pragma once
+
+#include "hostfile.h"
+#include "testbed.h"
+
+/* On failure, *ret_msg (malloc'd) says what failed. */
+int sim_complete(const struct testbed *tb, const struct sim_setting *settings, size_t n_settings,
+                 char **ret_msg);

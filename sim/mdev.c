@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdint.h>
+
+#include "mdev.h"
+#include "sim-util.h"
+
+static char *type_dir(const struct sim_mdev_parent *p, const char *type) {
+        return sim_strdup_printf("%s/mdev_supported_types/%s", p->path, type);
+}
+
+int sim_mdev_count(const struct testbed *tb, const struct sim_mdev_parent *p,
+                   const char *type, unsigned *ret) {
+        _cleanup_free_ char *dir = type_dir(p, type);
+        _cleanup_free_ char *devs = dir ? sim_strdup_printf("%s/devices", dir) : NULL;
+        if (!devs)
+                return -ENOMEM;
+        char **v = NULL;
+        size_t n = 0;
+        int r = tb_list_dir(tb, devs, &v, &n);
+        tb_strv_free(v);
+        if (r == -ENOENT)
+                n = 0;
+        else if (r < 0)
+                return r;
+        *ret = (unsigned)n;
+        return 0;
+}
+
+static uint64_t gcd64(uint64_t a, uint64_t b) {
+        while (b) {
+                uint64_t t = a % b;
+                a = b;
+                b = t;
+        }
+        return a;
+}
+
+int sim_mdev_available(const struct testbed *tb, const struct sim_mdev_parent *p,
+                       const char *type, unsigned *ret) {
+        const struct sim_mdev_type *t = sim_parent_find_type(p, type);
+        if (!t)
+                return -ENOENT;
+        unsigned counts[p->n_types ? p->n_types : 1];
+        uint64_t pool = 1;
+        bool shared = p->capacity == SIM_CAPACITY_SHARED;
+        for (size_t i = 0; i < p->n_types; i++) {
+                int r = sim_mdev_count(tb, p, p->types[i].id, &counts[i]);
+                if (r < 0)
+                        return r;
+                /* Other types read 0 while one type is instantiated. */
+                if (p->one_type && counts[i] > 0 && &p->types[i] != t) {
+                        *ret = 0;
+                        return 0;
+                }
+                unsigned c = p->types[i].capacity;
+                if (c > 0 && shared) {
+                        pool = pool / gcd64(pool, c) * c;
+                        if (pool > (UINT64_C(1) << 40))
+                                shared = false; /* unreasonable: count per type */
+                }
+        }
+        if (t->capacity == 0) {
+                *ret = 0;
+                return 0;
+        }
+        if (!shared) {
+                unsigned used = counts[t - p->types];
+                *ret = used >= t->capacity ? 0 : t->capacity - used;
+                return 0;
+        }
+        /* One pool per parent; a type with capacity c costs pool/c of it. */
+        uint64_t used = 0;
+        for (size_t i = 0; i < p->n_types; i++)
+                if (p->types[i].capacity > 0)
+                        used += (uint64_t)counts[i] * (pool / p->types[i].capacity);
+        *ret = used >= pool ? 0 : (unsigned)((pool - used) / (pool / t->capacity));
+        return 0;
+}
+
+int sim_mdev_refresh(const struct testbed *tb, const struct sim_mdev_parent *p) {
+        int ret = 0;
+        for (size_t i = 0; i < p->n_types; i++) {
+                unsigned avail;
+                int r = sim_mdev_available(tb, p, p->types[i].id, &avail);
+                _cleanup_free_ char *dir = type_dir(p, p->types[i].id);
+                _cleanup_free_ char *file = dir ? sim_strdup_printf("%s/available_instances", dir) : NULL;
+                char num[16];
+                if (r >= 0 && !file)
+                        r = -ENOMEM;
+                if (r >= 0 && tb_is_dir(tb, dir)) {
+                        snprintf(num, sizeof(num), "%u\n", avail);
+                        r = tb_write_file(tb, file, num, 0444);
+                }
+                if (r < 0 && ret == 0)
+                        ret = r;
+        }
+        return ret;
+}
+
+static char *join(const char *a, const char *b) { return sim_strdup_printf("%s/%s", a, b); }
+
+int sim_mdev_create(const struct testbed *tb, const struct sim_mdev_parent *p,
+                    const char *type, const char *uuid) {
+        unsigned group;
+        int r = tb_fresh_iommu_group(tb, &group);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *dir = join(p->path, uuid);
+        _cleanup_free_ char *tdir = type_dir(p, type);
+        _cleanup_free_ char *gdir = sim_strdup_printf("/sys/kernel/iommu_groups/%u", group);
+        _cleanup_free_ char *gdevs = gdir ? join(gdir, "devices") : NULL;
+        _cleanup_free_ char *vfio = sim_strdup_printf("/dev/vfio/%u", group);
+        _cleanup_free_ char *uevent = sim_strdup_printf("DRIVER=vfio_mdev\nMDEV_TYPE=%s\n", type);
+        if (!dir || !tdir || !gdevs || !vfio || !uevent)
+                return -ENOMEM;
+
+        struct {
+                char *link, *target;
+        } links[] = {
+                { join(dir, "mdev_type"), join(p->path, "mdev_supported_types") },
+                { join(dir, "iommu_group"), strdup(gdir) },
+                { join(gdevs, uuid), strdup(dir) },
+                { join(dir, "driver"), strdup("/sys/bus/mdev/drivers/vfio_mdev") },
+                { join(dir, "subsystem"), strdup("/sys/bus/mdev") },
+                { sim_strdup_printf("/sys/bus/mdev/drivers/vfio_mdev/%s", uuid), strdup(dir) },
+                { sim_strdup_printf("/sys/bus/mdev/devices/%s", uuid), strdup(dir) },
+                { sim_strdup_printf("%s/devices/%s", tdir, uuid), strdup(dir) },
+        };
+        /* mdev_type -> ../mdev_supported_types/<type> */
+        char *mt = links[0].target ? join(links[0].target, type) : NULL;
+        free(links[0].target);
+        links[0].target = mt;
+
+        for (size_t i = 0; i < ELEMENTSOF(links); i++)
+                if (!links[i].link || !links[i].target)
+                        r = -ENOMEM;
+        if (r >= 0)
+                r = tb_mkdir_p(tb, dir, 0755);
+        if (r >= 0)
+                r = tb_mkdir_p(tb, gdevs, 0755);
+        if (r >= 0)
+                r = tb_mkdir_p(tb, "/dev/vfio", 0755);
+        if (r >= 0)
+                r = tb_mkdir_p(tb, "/sys/bus/mdev/drivers/vfio_mdev", 0755);
+        if (r >= 0)
+                r = tb_mkdir_p(tb, "/sys/bus/mdev/devices", 0755);
+        if (r >= 0) {
+                _cleanup_free_ char *d = join(tdir, "devices");
+                r = d ? tb_mkdir_p(tb, d, 0755) : -ENOMEM;
+        }
+        if (r >= 0) {
+                _cleanup_free_ char *f = join(dir, "remove");
+                r = f ? tb_touch(tb, f, 0200) : -ENOMEM;
+        }
+        if (r >= 0) {
+                _cleanup_free_ char *f = join(dir, "uevent");
+                r = f ? tb_write_file(tb, f, uevent, 0644) : -ENOMEM;
+        }
+        if (r >= 0)
+                r = tb_touch(tb, vfio, 0666);
+        if (r >= 0 && p->vendor_dir) {
+                _cleanup_free_ char *vd = join(dir, p->vendor_dir);
+                r = vd ? tb_mkdir_p(tb, vd, 0755) : -ENOMEM;
+                if (r >= 0 && streq(p->vendor_dir, "nvidia")) {
+                        _cleanup_free_ char *f = join(vd, "vgpu_params");
+                        r = f ? tb_touch(tb, f, 0644) : -ENOMEM;
+                }
+        }
+        /* The bus link last: whoever sees /sys/bus/mdev/devices/<uuid> sees a
+         * complete device. */
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(links); i++)
+                r = tb_symlink(tb, links[i].link, links[i].target);
+        for (size_t i = 0; i < ELEMENTSOF(links); i++) {
+                free(links[i].link);
+                free(links[i].target);
+        }
+        if (r < 0) {
+                (void)sim_mdev_remove(tb, p, dir);
+                return r;
+        }
+        return sim_mdev_refresh(tb, p);
+}
+
+int sim_mdev_remove(const struct testbed *tb, const struct sim_mdev_parent *p, const char *mdev_dir) {
+        const char *uuid = tb_basename(mdev_dir);
+        _cleanup_free_ char *type_link = join(mdev_dir, "mdev_type");
+        _cleanup_free_ char *group_link = join(mdev_dir, "iommu_group");
+        _cleanup_free_ char *bus = sim_strdup_printf("/sys/bus/mdev/devices/%s", uuid);
+        _cleanup_free_ char *drv = sim_strdup_printf("/sys/bus/mdev/drivers/vfio_mdev/%s", uuid);
+        _cleanup_free_ char *tdir = NULL, *gdir = NULL;
+        if (!type_link || !group_link || !bus || !drv)
+                return -ENOMEM;
+        int ret = 0, r;
+
+        /* Bus link first: the device disappears for readers before its parts. */
+        if ((r = tb_unlink(tb, bus)) < 0 && ret == 0)
+                ret = r;
+        if ((r = tb_unlink(tb, drv)) < 0 && ret == 0)
+                ret = r;
+        if (tb_readlink(tb, type_link, &tdir) >= 0) {
+                _cleanup_free_ char *l = sim_strdup_printf("%s/devices/%s", tdir, uuid);
+                if ((r = l ? tb_unlink(tb, l) : -ENOMEM) < 0 && ret == 0)
+                        ret = r;
+        }
+        if (tb_readlink(tb, group_link, &gdir) >= 0 && startswith(gdir, "/sys/kernel/iommu_groups/") &&
+            sim_safe_atou(tb_basename(gdir), &(unsigned){ 0 }) >= 0) {
+                const char *n = tb_basename(gdir);
+                _cleanup_free_ char *vfio = sim_strdup_printf("/dev/vfio/%s", n);
+                if ((r = tb_rm_rf(tb, gdir)) < 0 && ret == 0)
+                        ret = r;
+                if ((r = vfio ? tb_unlink(tb, vfio) : -ENOMEM) < 0 && ret == 0)
+                        ret = r;
+        }
+        if ((r = tb_rm_rf(tb, mdev_dir)) < 0 && ret == 0)
+                ret = r;
+        if ((r = sim_mdev_refresh(tb, p)) < 0 && ret == 0)
+                ret = r;
+        return ret;
+}

@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* libgpuhook-sim-shim.so: LD_PRELOADed before libumockdev-preload.so.0 into
+ * every process of the simulated host. umockdev's preload has already
+ * redirected the open() of /sys/... into $UMOCKDEV_DIR/sys/...; this shim gives
+ * write(2) on such files the kernel's effects and errnos, synchronously, under
+ * the testbed lock, and logs every write to .sim/writes.log.
+ *
+ * Intercepted: write, writev, pwrite, pwrite64, and stdio streams that reach
+ * a testbed sysfs file through fopen()/fopen64() or as the inherited stdout
+ * (`/usr/bin/printf X > /sys/...`): those are re-opened as fopencookie()
+ * streams that write through write(). Other stdio streams (e.g. bash's builtin
+ * echo after a redirection) use glibc's internal write and bypass the shim. */
+
+/* Both pwrite/pwrite64 and fopen/fopen64 are defined here; with 64-bit
+ * off_t the headers would alias one to the other. */
+#undef _FILE_OFFSET_BITS
+#define _LARGEFILE64_SOURCE 1
+
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+
+#include "shim.h"
+#include "sim-util.h"
+#include "testbed.h"
+
+#define SHIM_EXPORT __attribute__((visibility("default")))
+
+/* One handler per attribute file name; several may share a name (the mdev
+ * "remove" vs. a PCI device's "remove"): the first that does not pass wins.
+ * Later: driver_override, bind, unbind, drivers_probe, sriov_numvfs,
+ * current_vgpu_type, each in its own shim-*.c. */
+static const struct {
+        const char *name;
+        shim_handler_fn fn;
+} handlers[] = {
+        { "create", shim_mdev_create },
+        { "remove", shim_mdev_remove },
+};
+
+static __thread int shim_busy; /* re-entrancy: the shim's own file I/O */
+
+static void *next_fn(const char *name) { return dlsym(RTLD_NEXT, name); }
+
+static ssize_t real_write(int fd, const void *buf, size_t n) {
+        static ssize_t (*fn)(int, const void *, size_t);
+        if (!fn)
+                fn = (ssize_t(*)(int, const void *, size_t))next_fn("write");
+        return fn ? fn(fd, buf, n) : syscall(SYS_write, fd, buf, n);
+}
+
+static ssize_t real_writev(int fd, const struct iovec *iov, int cnt) {
+        static ssize_t (*fn)(int, const struct iovec *, int);
+        if (!fn)
+                fn = (ssize_t(*)(int, const struct iovec *, int))next_fn("writev");
+        return fn ? fn(fd, iov, cnt) : syscall(SYS_writev, fd, iov, cnt);
+}
+
+static ssize_t real_pwrite(int fd, const void *buf, size_t n, off_t off) {
+        static ssize_t (*fn)(int, const void *, size_t, off_t);
+        if (!fn)
+                fn = (ssize_t(*)(int, const void *, size_t, off_t))next_fn("pwrite64");
+        return fn ? fn(fd, buf, n, off) : syscall(SYS_pwrite64, fd, buf, n, off);
+}
+
+/* The testbed of $UMOCKDEV_DIR, cached per value of the variable. Replaced
+ * testbeds are leaked on purpose: another thread may still use them. */
+static const struct testbed *shim_testbed(void) {
+        static pthread_mutex_t mutex = PTHREAD_MUTEX_INITIALIZER;
+        static char *cached_env;
+        static struct testbed *cached;
+        const char *env = getenv("UMOCKDEV_DIR");
+        if (!env || !*env)
+                return NULL;
+        pthread_mutex_lock(&mutex);
+        if (!cached_env || !streq(cached_env, env)) {
+                struct testbed *tb = NULL;
+                char *e = strdup(env);
+                if (e && testbed_new(env, &tb) < 0)
+                        tb = NULL;
+                if (e) {
+                        free(cached_env);
+                        cached_env = e;
+                        cached = tb;
+                }
+        }
+        const struct testbed *tb = cached;
+        pthread_mutex_unlock(&mutex);
+        return tb;
+}
+
+/* Testbed-relative path of FD if it is a file under the testbed's /sys. */
+static const char *fd_sys_path(const struct testbed *tb, int fd, char *buf, size_t size) {
+        char proc[40];
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+        long n = syscall(SYS_readlinkat, AT_FDCWD, proc, buf, size - 1);
+        if (n <= 0)
+                return NULL;
+        buf[n] = '\0';
+        const char *rel = tb_relative(tb, buf);
+        return rel && startswith(rel, "/sys/") ? rel : NULL;
+}
+
+enum write_kind { WRITE_PLAIN, WRITE_POSITIONAL };
+
+/* Run the handlers for a write to REL, or the real write; log; set errno. */
+static ssize_t sys_write(const struct testbed *tb, const char *rel, int fd, const void *buf,
+                         size_t n, enum write_kind kind, off_t off, int saved_errno) {
+        ssize_t res;
+        int err = 0;
+        int lock = tb_lock(tb);
+        if (lock < 0) {
+                errno = EIO;
+                return -1;
+        }
+        int r = SHIM_PASS;
+        const char *name = tb_basename(rel);
+        struct shim_write w = { .tb = tb, .path = rel, .buf = buf, .len = n };
+        for (size_t i = 0; r == SHIM_PASS && i < ELEMENTSOF(handlers); i++)
+                if (streq(handlers[i].name, name))
+                        r = handlers[i].fn(&w);
+        if (r == SHIM_PASS) {
+                errno = saved_errno;
+                res = kind == WRITE_POSITIONAL ? real_pwrite(fd, buf, n, off) : real_write(fd, buf, n);
+                err = res < 0 ? errno : 0;
+        } else if (r < 0) {
+                res = -1;
+                err = -r;
+        } else if (r == 0) {
+                res = (ssize_t)n;
+        } else {
+                res = -1;
+                err = EIO;
+        }
+        (void)tb_log_write(tb, getpid(), rel, buf, n, err);
+        tb_unlock(lock);
+        errno = res < 0 ? err : saved_errno;
+        return res;
+}
+
+SHIM_EXPORT ssize_t write(int fd, const void *buf, size_t n) {
+        if (shim_busy)
+                return real_write(fd, buf, n);
+        int saved = errno;
+        shim_busy++;
+        char path[PATH_MAX];
+        const struct testbed *tb = shim_testbed();
+        const char *rel = tb ? fd_sys_path(tb, fd, path, sizeof(path)) : NULL;
+        ssize_t res;
+        if (rel)
+                res = sys_write(tb, rel, fd, buf, n, WRITE_PLAIN, 0, saved);
+        else {
+                errno = saved;
+                res = real_write(fd, buf, n);
+        }
+        shim_busy--;
+        return res;
+}
+
+static ssize_t shim_pwrite(int fd, const void *buf, size_t n, off_t off) {
+        if (shim_busy)
+                return real_pwrite(fd, buf, n, off);
+        int saved = errno;
+        shim_busy++;
+        char path[PATH_MAX];
+        const struct testbed *tb = shim_testbed();
+        const char *rel = tb ? fd_sys_path(tb, fd, path, sizeof(path)) : NULL;
+        ssize_t res;
+        if (rel)
+                res = sys_write(tb, rel, fd, buf, n, WRITE_POSITIONAL, off, saved);
+        else {
+                errno = saved;
+                res = real_pwrite(fd, buf, n, off);
+        }
+        shim_busy--;
+        return res;
+}
+
+SHIM_EXPORT ssize_t pwrite(int fd, const void *buf, size_t n, off_t off) {
+        return shim_pwrite(fd, buf, n, off);
+}
+
+SHIM_EXPORT ssize_t pwrite64(int fd, const void *buf, size_t n, off64_t off) {
+        return shim_pwrite(fd, buf, n, off);
+}
+
+/* sysfs stores see one buffer: gather the vector. */
+SHIM_EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt) {
+        if (shim_busy)
+                return real_writev(fd, iov, cnt);
+        int saved = errno;
+        shim_busy++;
+        char path[PATH_MAX];
+        const struct testbed *tb = shim_testbed();
+        const char *rel = tb ? fd_sys_path(tb, fd, path, sizeof(path)) : NULL;
+        ssize_t res;
+        if (!rel) {
+                errno = saved;
+                res = real_writev(fd, iov, cnt);
+        } else {
+                size_t total = 0;
+                for (int i = 0; i < cnt; i++)
+                        total += iov[i].iov_len;
+                char *buf = malloc(total ? total : 1);
+                if (!buf) {
+                        errno = EIO;
+                        res = -1;
+                } else {
+                        size_t o = 0;
+                        for (int i = 0; i < cnt; i++) {
+                                memcpy(buf + o, iov[i].iov_base, iov[i].iov_len);
+                                o += iov[i].iov_len;
+                        }
+                        res = sys_write(tb, rel, fd, buf, total, WRITE_PLAIN, 0, saved);
+                        int e = errno;
+                        free(buf);
+                        errno = e;
+                }
+        }
+        shim_busy--;
+        return res;
+}
+
+/* stdio streams on testbed sysfs files: fopencookie() over the fd, so that
+ * flushes go through write() above. */
+static ssize_t cookie_read(void *c, char *buf, size_t n) { return read(*(int *)c, buf, n); }
+
+static ssize_t cookie_write(void *c, const char *buf, size_t n) {
+        ssize_t r = write(*(int *)c, buf, n);
+        return r < 0 ? -1 : r;
+}
+
+static int cookie_seek(void *c, off64_t *off, int whence) {
+        off_t r = lseek(*(int *)c, (off_t)*off, whence);
+        if (r < 0)
+                return -1;
+        *off = r;
+        return 0;
+}
+
+static int cookie_close(void *c) {
+        int fd = *(int *)c;
+        free(c);
+        return close(fd);
+}
+
+static FILE *cookie_stream(int fd, const char *mode) {
+        int *c = malloc(sizeof(int));
+        if (!c)
+                return NULL;
+        *c = fd;
+        FILE *f = fopencookie(c, mode, (cookie_io_functions_t){
+                                               .read = cookie_read,
+                                               .write = cookie_write,
+                                               .seek = cookie_seek,
+                                               .close = cookie_close,
+                                       });
+        if (!f)
+                free(c);
+        return f;
+}
+
+static FILE *maybe_wrap(FILE *f, const char *mode) {
+        if (!f || shim_busy || !strpbrk(mode, "wa+"))
+                return f;
+        int saved = errno;
+        char path[PATH_MAX];
+        const struct testbed *tb = shim_testbed();
+        if (!tb || !fd_sys_path(tb, fileno(f), path, sizeof(path))) {
+                errno = saved;
+                return f;
+        }
+        int fd = fcntl(fileno(f), strchr(mode, 'e') ? F_DUPFD_CLOEXEC : F_DUPFD, 3);
+        FILE *c = fd >= 0 ? cookie_stream(fd, mode) : NULL;
+        if (!c) {
+                if (fd >= 0)
+                        close(fd);
+                errno = saved;
+                return f; /* degrade: plain stream */
+        }
+        fclose(f); /* nothing buffered yet */
+        errno = saved;
+        return c;
+}
+
+SHIM_EXPORT FILE *fopen(const char *path, const char *mode) {
+        static FILE *(*fn)(const char *, const char *);
+        if (!fn)
+                fn = (FILE * (*)(const char *, const char *)) next_fn("fopen");
+        if (!fn) {
+                errno = ENOSYS;
+                return NULL;
+        }
+        return maybe_wrap(fn(path, mode), mode);
+}
+
+SHIM_EXPORT FILE *fopen64(const char *path, const char *mode) {
+        static FILE *(*fn)(const char *, const char *);
+        if (!fn)
+                fn = (FILE * (*)(const char *, const char *)) next_fn("fopen64");
+        if (!fn) {
+                errno = ENOSYS;
+                return NULL;
+        }
+        return maybe_wrap(fn(path, mode), mode);
+}
+
+/* `/usr/bin/printf X > /sys/...`: the inherited stdout is a testbed sysfs
+ * file; give the program a stream that writes through write(). */
+__attribute__((constructor)) static void shim_init(void) {
+        int saved = errno;
+        char path[PATH_MAX];
+        const struct testbed *tb = shim_testbed();
+        if (tb && fd_sys_path(tb, STDOUT_FILENO, path, sizeof(path))) {
+                int fl = fcntl(STDOUT_FILENO, F_GETFL);
+                if (fl >= 0 && (fl & O_ACCMODE) != O_RDONLY) {
+                        FILE *f = cookie_stream(STDOUT_FILENO, (fl & O_APPEND) ? "a" : "w");
+                        if (f)
+                                stdout = f;
+                }
+        }
+        errno = saved;
+}

@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
+#include <ftw.h>
+#include <stdarg.h>
+#include <sys/stat.h>
+
+#include "spawn.h"
+#include "testhost.h"
+#include "util.h"
+
+#include "config.h"
+
+const char *testhost_build_root(void) {
+        const char *e = getenv("GPUHOOK_BUILD_ROOT");
+        return e ? e : GPUHOOK_BUILD_ROOT;
+}
+
+const char *testhost_source_root(void) {
+        const char *e = getenv("GPUHOOK_SOURCE_ROOT");
+        return e ? e : GPUHOOK_SOURCE_ROOT;
+}
+
+struct testhost *testhost_new(const char *name) {
+        struct testhost *t = calloc(1, sizeof(*t));
+        const char *tmpdir = getenv("TMPDIR");
+        if (!t)
+                abort();
+        t->tmp = strdup_printf("%s/gpuhook-test-XXXXXX", tmpdir ? tmpdir : "/tmp");
+        if (!t->tmp || !mkdtemp(t->tmp))
+                abort();
+        t->dir = strdup_printf("%s/host", t->tmp);
+        t->host = strdup_printf("%s/tests/hosts/%s.umockdev", testhost_source_root(), name);
+        if (!t->dir || !t->host)
+                abort();
+        /* Create the host now, so every later run reuses one evolving host. */
+        const char *argv[] = { "true", NULL };
+        if (testhost_run(t, NULL, argv) != 0) {
+                fprintf(stderr, "gpuhook-sim failed to create host %s: %s\n", name, t->err);
+                abort();
+        }
+        return t;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+        return remove(path) < 0 ? 0 : 0;
+}
+
+void testhost_free(struct testhost *t) {
+        if (!t)
+                return;
+        if (!getenv("GPUHOOK_TEST_KEEP"))
+                nftw(t->tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+        free(t->tmp);
+        free(t->dir);
+        free(t->host);
+        free(t->out);
+        free(t->err);
+        free(t);
+}
+
+int testhost_run(struct testhost *t, const char *input, const char *const argv[]) {
+        _cleanup_free_ char *sim = strdup_printf("%s/sim/gpuhook-sim", testhost_build_root());
+        const char *args[64];
+        size_t n = 0;
+
+        args[n++] = sim;
+        args[n++] = "--testbed";
+        args[n++] = t->dir;
+        args[n++] = "--host";
+        args[n++] = t->host;
+        args[n++] = "--";
+        for (size_t i = 0; argv[i] && n < ELEMENTSOF(args) - 1; i++)
+                args[n++] = argv[i];
+        args[n] = NULL;
+        free(t->out);
+        free(t->err);
+        t->out = t->err = NULL;
+        t->status = spawn_run_input((char *const *)args, input, input ? strlen(input) : 0, 120000, &t->out, &t->err);
+        return t->status;
+}
+
+int testhost_sh(struct testhost *t, const char *input, const char *fmt, ...) {
+        _cleanup_free_ char *cmd = NULL;
+        va_list ap;
+        va_start(ap, fmt);
+        if (vasprintf(&cmd, fmt, ap) < 0)
+                abort();
+        va_end(ap);
+        const char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+        return testhost_run(t, input, argv);
+}
+
+int testhost_hook(struct testhost *t, const char *xml, const char *domain, const char *op, const char *subop) {
+        _cleanup_free_ char *hook = strdup_printf("%s/hooks/gpuhook", testhost_build_root());
+        const char *argv[] = { hook, domain, op, subop, "-", NULL };
+        return testhost_run(t, xml, argv);
+}
+
+static char *host_path(struct testhost *t, const char *path) { return strdup_printf("%s%s", t->dir, path); }
+
+bool testhost_exists(struct testhost *t, const char *path) {
+        _cleanup_free_ char *p = host_path(t, path);
+        struct stat st;
+        return lstat(p, &st) == 0;
+}
+
+char *testhost_read(struct testhost *t, const char *path) {
+        _cleanup_free_ char *p = host_path(t, path);
+        char *s = NULL;
+        return read_text_file(p, 1 << 20, &s) < 0 ? NULL : s;
+}
+
+int testhost_available(struct testhost *t, const char *parent, const char *type) {
+        _cleanup_free_ char *p = strdup_printf("/sys/class/mdev_bus/%s/mdev_supported_types/%s/available_instances",
+                                               parent, type);
+        _cleanup_free_ char *s = testhost_read(t, p);
+        unsigned v;
+        return s && safe_atou(s, &v) == 0 ? (int)v : -1;
+}
+
+int testhost_count_mdevs(struct testhost *t) {
+        _cleanup_free_ char *p = host_path(t, "/sys/bus/mdev/devices");
+        DIR *d = opendir(p);
+        struct dirent *de;
+        int n = 0;
+        if (!d)
+                return 0;
+        while ((de = readdir(d)))
+                if (de->d_name[0] != '.')
+                        n++;
+        closedir(d);
+        return n;
+}
+
+int testhost_writes_matching(struct testhost *t, const char *needle) {
+        _cleanup_free_ char *log = host_path(t, "/.sim/writes.log"), *text = NULL;
+        int n = 0;
+        if (read_text_file(log, 64 << 20, &text) < 0)
+                return 0;
+        for (char *line = text, *next; line && *line; line = next) {
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = 0;
+                if (strstr(line, needle))
+                        n++;
+        }
+        return n;
+}
+
+char *testhost_state_path(struct testhost *t, const char *rel) { return strdup_printf("%s/run/gpuhook/%s", t->dir, rel); }
+
+char *testhost_domain_xml(const char *name, const char *uuid, const char *devices, const char *metadata) {
+        return strdup_printf("<domain type='kvm'>\n"
+                             "  <name>%s</name>\n"
+                             "  <uuid>%s</uuid>\n"
+                             "  <metadata>%s</metadata>\n"
+                             "  <memory unit='KiB'>65536</memory>\n"
+                             "  <vcpu>1</vcpu>\n"
+                             "  <os><type arch='x86_64' machine='pc'>hvm</type></os>\n"
+                             "  <devices>%s</devices>\n"
+                             "</domain>\n",
+                             name, uuid, metadata ? metadata : "", devices ? devices : "");
+}
+
+char *testhost_mdev_hostdev(const char *uuid, const char *model) {
+        return strdup_printf("<hostdev mode='subsystem' type='mdev' managed='no' model='%s' display='off'>"
+                             "<source><address uuid='%s'/></source></hostdev>\n",
+                             model ? model : "vfio-pci", uuid);
+}
+
+char *testhost_mdev_meta(const char *uuid, const char *type, const char *extra_attrs) {
+        return strdup_printf("<gpuhook:mdev uuid='%s' type='%s' %s/>", uuid, type, extra_attrs ? extra_attrs : "");
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+
+/* A simulated host for integration tests: a gpuhook-sim testbed made from
+ * tests/hosts/NAME.umockdev in a fresh temp dir, and helpers that run the
+ * REAL built binaries (gpuhook, gpuhookctl, mdevctl) inside it and read
+ * what they left in its sysfs. */
+
+struct testhost {
+        char *tmp;     /* temp dir, removed at free */
+        char *dir;     /* the testbed (tmp/host) */
+        char *host;    /* host file */
+        char *out, *err; /* of the last run */
+        int status;    /* exit status of the last run */
+};
+
+struct testhost *testhost_new(const char *name);
+void testhost_free(struct testhost *t);
+
+/* Run ARGV inside the host with INPUT on stdin (NULL: none). Returns the
+ * exit status; output lands in t->out / t->err. */
+int testhost_run(struct testhost *t, const char *input, const char *const argv[]);
+/* Same, from a shell command line run by /bin/sh -c inside the host. */
+int testhost_sh(struct testhost *t, const char *input, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Run the built hook: gpuhook NAME OP SUBOP - with XML on stdin. */
+int testhost_hook(struct testhost *t, const char *xml, const char *domain, const char *op, const char *subop);
+
+/* Paths as the host sees them ("/sys/..."). */
+bool testhost_exists(struct testhost *t, const char *path);
+char *testhost_read(struct testhost *t, const char *path); /* malloc'd, trailing newline stripped; NULL if absent */
+int testhost_available(struct testhost *t, const char *parent, const char *type);
+int testhost_count_mdevs(struct testhost *t);
+/* Lines in the simulated host's write log that mention NEEDLE. */
+int testhost_writes_matching(struct testhost *t, const char *needle);
+/* Absolute path of a file in the state dir (ledgers), malloc'd. */
+char *testhost_state_path(struct testhost *t, const char *rel);
+
+/* A libvirt domain XML with the given <devices> and <metadata> bodies. */
+char *testhost_domain_xml(const char *name, const char *uuid, const char *devices, const char *metadata);
+char *testhost_mdev_hostdev(const char *uuid, const char *model);
+char *testhost_mdev_meta(const char *uuid, const char *type, const char *extra_attrs);
+
+const char *testhost_build_root(void);
+const char *testhost_source_root(void);
