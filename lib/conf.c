@@ -14,6 +14,8 @@ void config_init_defaults(struct gpuhook_config *c) {
                 .remove_timeout_ms = 10000,
                 .log_level = LOG_INFO,
                 .max_xml_bytes = 16u << 20,
+                .companion_classes = COMPANION_DEFAULT,
+                .bind_timeout_ms = 10000,
         };
 }
 
@@ -21,6 +23,11 @@ void config_done(struct gpuhook_config *c) {
         free(c->state_dir);
         free(c->mdevctl_path);
         c->state_dir = c->mdevctl_path = NULL;
+        for (size_t i = 0; i < c->n_allow_devices; i++)
+                free(c->allow_devices[i]);
+        free(c->allow_devices);
+        c->allow_devices = NULL;
+        c->n_allow_devices = 0;
 }
 
 typedef int (*config_setter)(struct gpuhook_config *c, const char *value, const char **why);
@@ -98,6 +105,58 @@ static int set_max_xml(struct gpuhook_config *c, const char *v, const char **why
         return 0;
 }
 
+static int set_companion_classes(struct gpuhook_config *c, const char *v, const char **why) {
+        if (companion_classes_parse(v, &c->companion_classes) < 0) {
+                *why = "expected 'none' or a list of display, audio, usb, serial-bus";
+                return -EINVAL;
+        }
+        return 0;
+}
+
+static int set_allow_devices(struct gpuhook_config *c, const char *v, const char **why) {
+        _cleanup_free_ char *copy = strdup(v);
+        char *save = NULL;
+        if (!copy)
+                return -ENOMEM;
+        for (char *w = strtok_r(copy, " ,", &save); w; w = strtok_r(NULL, " ,", &save)) {
+                struct pci_addr a;
+                char canon[PCI_ADDR_LEN + 1];
+                if (pci_addr_parse(w, &a) < 0) {
+                        *why = "expected PCI addresses like 0000:02:00.0";
+                        return -EINVAL;
+                }
+                pci_addr_format(&a, canon);
+                char **n = reallocarray(c->allow_devices, c->n_allow_devices + 1, sizeof(char *));
+                if (!n)
+                        return -ENOMEM;
+                c->allow_devices = n;
+                if (!(c->allow_devices[c->n_allow_devices] = strdup(canon)))
+                        return -ENOMEM;
+                c->n_allow_devices++;
+        }
+        return 0;
+}
+
+static int parse_bool(const char *v, bool *ret, const char **why) {
+        if (streq(v, "yes") || streq(v, "true") || streq(v, "1"))
+                *ret = true;
+        else if (streq(v, "no") || streq(v, "false") || streq(v, "0"))
+                *ret = false;
+        else {
+                *why = "expected yes or no";
+                return -EINVAL;
+        }
+        return 0;
+}
+
+static int set_allow_boot_console(struct gpuhook_config *c, const char *v, const char **why) {
+        return parse_bool(v, &c->allow_boot_console, why);
+}
+
+static int set_bind_timeout(struct gpuhook_config *c, const char *v, const char **why) {
+        return parse_seconds(v, 600, &c->bind_timeout_ms, why);
+}
+
 static const struct {
         const char *key;
         config_setter set;
@@ -110,6 +169,10 @@ static const struct {
         { "state_dir", set_state_dir },
         { "mdevctl", set_mdevctl },
         { "max_xml_kib", set_max_xml },
+        { "companion_classes", set_companion_classes },
+        { "allow_devices", set_allow_devices },
+        { "allow_boot_console", set_allow_boot_console },
+        { "bind_timeout", set_bind_timeout },
 };
 
 static char *trim(char *s) {

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "pci-policy.h"
 #include "placement.h"
 
 /* /etc/gpuhook/gpuhook.conf: "key = value" lines, '#' comments. Unknown keys
@@ -19,6 +20,12 @@ struct gpuhook_config {
         char *state_dir;
         char *mdevctl_path; /* NULL: search PATH, then /usr/bin, /usr/sbin */
         size_t max_xml_bytes;
+        /* PCI passthrough policy */
+        unsigned companion_classes; /* enum companion_class bits */
+        char **allow_devices;       /* BDFs that may be taken from a shared IOMMU group */
+        size_t n_allow_devices;
+        bool allow_boot_console;
+        unsigned bind_timeout_ms;   /* each driver (un)bind step */
 };
 
 void config_init_defaults(struct gpuhook_config *c);

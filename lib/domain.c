@@ -22,6 +22,7 @@ struct domain_spec *domain_spec_free(struct domain_spec *d) {
                 free(d->requests[i].params);
         }
         free(d->requests);
+        free(d->pci_requests);
         free(d->mdevs);
         free(d->pcis);
         free(d->name);
@@ -230,9 +231,50 @@ static int parse_mdev_request(xmlNodePtr m, struct domain_spec *d, size_t *cap, 
         return 0;
 }
 
+static int parse_yes_no(const char *what, const char *v, bool *ret) {
+        if (!v)
+                return 0;
+        if (streq(v, "yes") || streq(v, "no")) {
+                *ret = streq(v, "yes");
+                return 0;
+        }
+        return log_fail(-EINVAL, "<gpuhook:pci> %s='%s'; use 'yes' or 'no'", what, shown(v));
+}
+
+static int parse_pci_request(xmlNodePtr m, struct domain_spec *d, size_t *cap, struct strset *seen) {
+        _cleanup_free_ char *address = xml_prop(m, "address"), *allow = xml_prop(m, "allow"),
+                            *console = xml_prop(m, "allow-boot-console");
+        struct pci_request req = { 0 };
+        struct pci_addr a;
+        int r;
+
+        for (xmlAttrPtr at = m->properties; at; at = at->next) {
+                const char *n = (const char *)at->name;
+                if (at->ns || (!streq(n, "address") && !streq(n, "allow") && !streq(n, "allow-boot-console")))
+                        return log_fail(-EINVAL, "<gpuhook:pci> has unknown attribute '%s'; allowed: address, allow, allow-boot-console",
+                                        shown(n));
+        }
+        if (!address || pci_addr_parse(address, &a) < 0)
+                return log_fail(-EINVAL, "<gpuhook:pci> has %s address '%s'; expected a PCI address like 0000:01:00.0",
+                                address ? "an invalid" : "no", address ? shown(address) : "");
+        pci_addr_format(&a, req.bdf);
+        if ((r = parse_yes_no("allow", allow, &req.allow)) < 0 ||
+            (r = parse_yes_no("allow-boot-console", console, &req.allow_boot_console)) < 0)
+                return r;
+        r = strset_add(seen, req.bdf);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return log_fail(-EINVAL, "PCI device %s is described twice in the gpuhook metadata; keep one <gpuhook:pci>", req.bdf);
+        if (grow_one((void **)&d->pci_requests, d->n_pci_requests, cap, sizeof(req)) < 0)
+                return -ENOMEM;
+        d->pci_requests[d->n_pci_requests++] = req;
+        return 0;
+}
+
 static int parse_metadata(xmlNodePtr meta, struct domain_spec *d) {
-        struct strset seen = { 0 };
-        size_t cap = 0;
+        struct strset seen = { 0 }, seen_pci = { 0 };
+        size_t cap = 0, cap_pci = 0;
         int r = 0;
 
         for (xmlNodePtr c = meta ? meta->children : NULL; c && r >= 0; c = c->next) {
@@ -245,11 +287,12 @@ static int parse_metadata(xmlNodePtr meta, struct domain_spec *d) {
                                 continue;
                         if (xml_name_is(m, "mdev"))
                                 r = parse_mdev_request(m, d, &cap, &seen);
-                        /* Other gpuhook elements (pci policy, vgpu) belong to
-                         * the modules that own them. */
+                        else if (xml_name_is(m, "pci"))
+                                r = parse_pci_request(m, d, &cap_pci, &seen_pci);
                 }
         }
         strset_free(&seen);
+        strset_free(&seen_pci);
         return r;
 }
 

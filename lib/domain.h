@@ -37,6 +37,13 @@ struct mdev_request {
         size_t n_params;
 };
 
+/* <gpuhook:pci address= allow= allow-boot-console=> from the metadata. */
+struct pci_request {
+        char bdf[PCI_ADDR_LEN + 1];
+        bool allow;              /* may be taken from a shared IOMMU group */
+        bool allow_boot_console; /* may be detached although it drives the console */
+};
+
 struct domain_spec {
         char *name;
         char uuid[UUID_STRING_LEN + 1];
@@ -46,6 +53,8 @@ struct domain_spec {
         size_t n_pcis;
         struct mdev_request *requests;
         size_t n_requests;
+        struct pci_request *pci_requests;
+        size_t n_pci_requests;
         struct nodeset numa;
 };
 

@@ -15,6 +15,7 @@
 static const char *const kind_names[_LEDGER_KIND_MAX] = {
         [LEDGER_MDEV] = "mdev",
         [LEDGER_PCI] = "pci",
+        [LEDGER_CONSOLE] = "console",
 };
 
 const char *ledger_kind_to_string(enum ledger_kind k) {
@@ -73,6 +74,14 @@ static int parse_entry(xmlNodePtr n, struct ledger_entry *e) {
                 copy_field(e->parent, sizeof(e->parent), parent);
                 copy_field(e->type, sizeof(e->type), type);
                 e->defined = streq(origin, "defined");
+        } else if (k == LEDGER_CONSOLE) {
+                _cleanup_free_ char *type = xml_prop(n, "type"), *driver = xml_prop(n, "driver");
+                id = xml_prop(n, "name");
+                if (!id || !mdev_type_id_valid(id) || !type || (!streq(type, "vtcon") && !streq(type, "framebuffer")) ||
+                    (driver && *driver && !driver_name_valid(driver)))
+                        return -EINVAL;
+                copy_field(e->type, sizeof(e->type), type);
+                copy_field(e->driver, sizeof(e->driver), driver);
         } else {
                 _cleanup_free_ char *driver = xml_prop(n, "driver"), *override = xml_prop(n, "override");
                 id = xml_prop(n, "address");
@@ -208,6 +217,10 @@ int ledger_commit(struct ledger *l) {
                         set_prop(n, "parent", e->parent);
                         set_prop(n, "type", e->type);
                         set_prop(n, "origin", e->defined ? "defined" : "created");
+                } else if (e->kind == LEDGER_CONSOLE) {
+                        set_prop(n, "name", e->id);
+                        set_prop(n, "type", e->type);
+                        set_prop(n, "driver", e->driver);
                 } else {
                         set_prop(n, "address", e->id);
                         set_prop(n, "driver", e->driver);

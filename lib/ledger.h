@@ -19,6 +19,7 @@
 enum ledger_kind {
         LEDGER_MDEV, /* an mdev gpuhook created or started */
         LEDGER_PCI,  /* a PCI function gpuhook moved to vfio-pci */
+        LEDGER_CONSOLE, /* a vtconsole or firmware framebuffer gpuhook unbound */
         _LEDGER_KIND_MAX,
 };
 
@@ -30,11 +31,11 @@ enum ledger_state {
 struct ledger_entry {
         enum ledger_kind kind;
         enum ledger_state state;
-        char id[MDEV_NAME_MAX + 1];     /* mdev UUID or PCI address */
+        char id[MDEV_NAME_MAX + 1];     /* mdev UUID, PCI address, console name */
         char parent[MDEV_NAME_MAX + 1]; /* mdev: parent device */
-        char type[MDEV_NAME_MAX + 1];   /* mdev: type id */
+        char type[MDEV_NAME_MAX + 1];   /* mdev: type id; console: "vtcon" or "framebuffer" */
         bool defined;                   /* mdev: started from an mdevctl definition (stop, never undefine) */
-        char driver[MDEV_NAME_MAX + 1]; /* pci: original driver, "" = none */
+        char driver[MDEV_NAME_MAX + 1]; /* pci: original driver, "" = none; console: framebuffer driver */
         char override[MDEV_NAME_MAX + 1]; /* pci: original driver_override, "" = none */
         uint64_t since;                 /* wall clock seconds */
 };

@@ -10,6 +10,7 @@
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <umockdev.h>
 
@@ -113,6 +114,24 @@ static int create_testbed(const char *dir, const char *host) {
                 (void)mkdir(root, 0700);
         g_object_unref(umd); /* removes ROOT: either the empty dir, or our failed attempt */
         return ret;
+}
+
+/* libumockdev (GLib) may start threads, and a threaded process cannot enter a
+ * user namespace: load the host in a child. */
+static int create_testbed_in_child(const char *dir, const char *host) {
+        fflush(NULL);
+        pid_t pid = fork();
+        if (pid < 0)
+                return error("cannot fork: %s", strerror(errno));
+        if (pid == 0)
+                _exit(create_testbed(dir, host));
+        int st;
+        while (waitpid(pid, &st, 0) < 0)
+                if (errno != EINTR)
+                        return error("cannot wait for the testbed creation: %s", strerror(errno));
+        if (WIFSIGNALED(st))
+                return error("creating testbed '%s' failed: killed by signal %d", dir, WTERMSIG(st));
+        return WEXITSTATUS(st);
 }
 
 static bool file_exists(const char *p) { return p && access(p, F_OK) == 0; }
@@ -254,7 +273,7 @@ int main(int argc, char *argv[]) {
                         error("testbed '%s' does not exist and no --host FILE was given", dir);
                         return EXIT_USAGE;
                 }
-                int r = create_testbed(dir, host);
+                int r = create_testbed_in_child(dir, host);
                 if (r != EXIT_SUCCESS)
                         return r;
         }

@@ -9,7 +9,11 @@
  * a testbed sysfs file through fopen()/fopen64() or as the inherited stdout
  * (`/usr/bin/printf X > /sys/...`): those are re-opened as fopencookie()
  * streams that write through write(). Other stdio streams (e.g. bash's builtin
- * echo after a redirection) use glibc's internal write and bypass the shim. */
+ * echo after a redirection) use glibc's internal write and bypass the shim.
+ *
+ * Also intercepted: open/open64/openat/openat64/creat/creat64 and fopen with
+ * O_CREAT for a file that does not exist under the testbed's /sys: EACCES,
+ * as sysfs has no file creation (a typo'd attribute must not become a file). */
 
 /* Both pwrite/pwrite64 and fopen/fopen64 are defined here; with 64-bit
  * off_t the headers would alias one to the other. */
@@ -17,6 +21,7 @@
 #define _LARGEFILE64_SOURCE 1
 
 #include <dlfcn.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
@@ -224,6 +229,121 @@ SHIM_EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt) {
         return res;
 }
 
+/* O_CREAT for PATH (relative to DIRFD) names a missing file under the
+ * testbed's /sys, either as "/sys/..." (umockdev redirects it) or already as
+ * "<testbed>/sys/...". */
+static bool sys_create_denied(int dirfd, const char *path, bool creat) {
+        if (!creat || !path || shim_busy)
+                return false;
+        int saved = errno;
+        bool denied = false;
+        shim_busy++;
+        const struct testbed *tb = shim_testbed();
+        char base[PATH_MAX], full[PATH_MAX * 2];
+        const char *abs = path;
+        if (tb && path[0] != '/') {
+                char proc[40];
+                long n = -1;
+                if (dirfd == AT_FDCWD) {
+                        if (getcwd(base, sizeof(base)))
+                                n = (long)strlen(base);
+                } else {
+                        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", dirfd);
+                        n = syscall(SYS_readlinkat, AT_FDCWD, proc, base, sizeof(base) - 1);
+                }
+                if (n > 0) {
+                        base[n] = '\0';
+                        snprintf(full, sizeof(full), "%s/%s", base, path);
+                        abs = full;
+                } else
+                        abs = NULL;
+        }
+        if (tb && abs) {
+                const char *rel = tb_relative(tb, abs);
+                if (!rel)
+                        rel = abs;
+                if (startswith(rel, "/sys/")) {
+                        char *host = tb_path(tb, rel);
+                        denied = host && access(host, F_OK) < 0 && errno == ENOENT;
+                        free(host);
+                }
+        }
+        shim_busy--;
+        errno = saved;
+        return denied;
+}
+
+#define NEEDS_MODE(flags) (((flags) & O_CREAT) || ((flags) & O_TMPFILE) == O_TMPFILE)
+
+#define OPEN_WRAPPER(name)                                                          \
+        SHIM_EXPORT int name(const char *path, int flags, ...) {                    \
+                static int (*fn)(const char *, int, ...);                           \
+                mode_t mode = 0;                                                    \
+                if (NEEDS_MODE(flags)) {                                            \
+                        va_list ap;                                                 \
+                        va_start(ap, flags);                                        \
+                        mode = va_arg(ap, mode_t);                                  \
+                        va_end(ap);                                                 \
+                }                                                                   \
+                if (sys_create_denied(AT_FDCWD, path, flags & O_CREAT)) {           \
+                        errno = EACCES;                                             \
+                        return -1;                                                  \
+                }                                                                   \
+                if (!fn)                                                            \
+                        fn = (int (*)(const char *, int, ...))next_fn(#name);      \
+                if (!fn) {                                                          \
+                        errno = ENOSYS;                                             \
+                        return -1;                                                  \
+                }                                                                   \
+                return fn(path, flags, mode);                                       \
+        }
+
+#define OPENAT_WRAPPER(name)                                                        \
+        SHIM_EXPORT int name(int dirfd, const char *path, int flags, ...) {         \
+                static int (*fn)(int, const char *, int, ...);                      \
+                mode_t mode = 0;                                                    \
+                if (NEEDS_MODE(flags)) {                                            \
+                        va_list ap;                                                 \
+                        va_start(ap, flags);                                        \
+                        mode = va_arg(ap, mode_t);                                  \
+                        va_end(ap);                                                 \
+                }                                                                   \
+                if (sys_create_denied(dirfd, path, flags & O_CREAT)) {              \
+                        errno = EACCES;                                             \
+                        return -1;                                                  \
+                }                                                                   \
+                if (!fn)                                                            \
+                        fn = (int (*)(int, const char *, int, ...))next_fn(#name); \
+                if (!fn) {                                                          \
+                        errno = ENOSYS;                                             \
+                        return -1;                                                  \
+                }                                                                   \
+                return fn(dirfd, path, flags, mode);                                \
+        }
+
+#define CREAT_WRAPPER(name)                                                \
+        SHIM_EXPORT int name(const char *path, mode_t mode) {              \
+                static int (*fn)(const char *, mode_t);                    \
+                if (sys_create_denied(AT_FDCWD, path, true)) {             \
+                        errno = EACCES;                                    \
+                        return -1;                                         \
+                }                                                          \
+                if (!fn)                                                   \
+                        fn = (int (*)(const char *, mode_t))next_fn(#name); \
+                if (!fn) {                                                 \
+                        errno = ENOSYS;                                    \
+                        return -1;                                         \
+                }                                                          \
+                return fn(path, mode);                                     \
+        }
+
+OPEN_WRAPPER(open)
+OPEN_WRAPPER(open64)
+OPENAT_WRAPPER(openat)
+OPENAT_WRAPPER(openat64)
+CREAT_WRAPPER(creat)
+CREAT_WRAPPER(creat64)
+
 /* stdio streams on testbed sysfs files: fopencookie() over the fd, so that
  * flushes go through write() above. */
 static ssize_t cookie_read(void *c, char *buf, size_t n) { return read(*(int *)c, buf, n); }
@@ -294,6 +414,10 @@ SHIM_EXPORT FILE *fopen(const char *path, const char *mode) {
                 errno = ENOSYS;
                 return NULL;
         }
+        if (sys_create_denied(AT_FDCWD, path, strpbrk(mode, "wa"))) {
+                errno = EACCES;
+                return NULL;
+        }
         return maybe_wrap(fn(path, mode), mode);
 }
 
@@ -305,6 +429,10 @@ SHIM_EXPORT FILE *fopen64(const char *path, const char *mode) {
                 errno = ENOSYS;
                 return NULL;
         }
+        if (sys_create_denied(AT_FDCWD, path, strpbrk(mode, "wa"))) {
+                errno = EACCES;
+                return NULL;
+        }
         return maybe_wrap(fn(path, mode), mode);
 }
 
@@ -313,6 +441,12 @@ SHIM_EXPORT FILE *fopen64(const char *path, const char *mode) {
 __attribute__((constructor)) static void shim_init(void) {
         int saved = errno;
         char path[PATH_MAX];
+        /* Cheap test first: this runs in every process of the host. */
+        long n = syscall(SYS_readlinkat, AT_FDCWD, "/proc/self/fd/1", path, sizeof(path) - 1);
+        if (n <= 0 || (path[n] = '\0', !strstr(path, "/sys/"))) {
+                errno = saved;
+                return;
+        }
         const struct testbed *tb = shim_testbed();
         if (tb && fd_sys_path(tb, STDOUT_FILENO, path, sizeof(path))) {
                 int fl = fcntl(STDOUT_FILENO, F_GETFL);

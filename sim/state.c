@@ -165,29 +165,25 @@ int sim_parent_set(struct sim_mdev_parent *p, const char *key, const char *value
 }
 
 int sim_state_save(const struct testbed *tb, const struct sim_state *st) {
-        size_t cap = 256;
-        for (size_t i = 0; i < st->n_parents; i++) {
-                cap += 256 + strlen(st->parents[i].path);
-                for (size_t j = 0; j < st->parents[i].n_types; j++)
-                        cap += 64 + strlen(st->parents[i].name) + strlen(st->parents[i].types[j].id);
-        }
-        _cleanup_free_ char *buf = malloc(cap);
-        if (!buf)
+        _cleanup_free_ char *buf = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&buf, &size);
+        if (!f)
                 return -ENOMEM;
-        char *o = buf;
-        o += sprintf(o, "# gpuhook-sim state v1: mdev parents and original capacity per type\n");
+        fputs("# gpuhook-sim state v1: mdev parents and original capacity per type\n", f);
         for (size_t i = 0; i < st->n_parents; i++) {
                 const struct sim_mdev_parent *p = &st->parents[i];
-                o += sprintf(o,
-                             "parent %s %s driver=%s exhausted-errno=%s one-type-at-a-time=%s "
-                             "capacity=%s vendor-dir=%s unregistering=%s\n",
-                             p->name, p->path, p->driver, sim_errno_name(p->exhausted_errno),
-                             p->one_type ? "yes" : "no",
-                             p->capacity == SIM_CAPACITY_SHARED ? "shared" : "per-type",
-                             p->vendor_dir ? p->vendor_dir : "none", p->unregistering ? "yes" : "no");
+                fprintf(f,
+                        "parent %s %s driver=%s exhausted-errno=%s one-type-at-a-time=%s "
+                        "capacity=%s vendor-dir=%s unregistering=%s\n",
+                        p->name, p->path, p->driver, sim_errno_name(p->exhausted_errno),
+                        p->one_type ? "yes" : "no", p->capacity == SIM_CAPACITY_SHARED ? "shared" : "per-type",
+                        p->vendor_dir ? p->vendor_dir : "none", p->unregistering ? "yes" : "no");
                 for (size_t j = 0; j < p->n_types; j++)
-                        o += sprintf(o, "type %s %s %u\n", p->name, p->types[j].id, p->types[j].capacity);
+                        fprintf(f, "type %s %s %u\n", p->name, p->types[j].id, p->types[j].capacity);
         }
+        if (fclose(f) != 0)
+                return -ENOMEM;
         return tb_write_file(tb, STATE_FILE, buf, 0644);
 }
 

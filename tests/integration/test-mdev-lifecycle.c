@@ -160,14 +160,16 @@ static void test_exhaustion_message_and_rollback(void) {
 }
 
 /* The third of four creations fails at creation time (an mdevctl callout
- * vetoes it, as a vendor callout would): the first two are destroyed. */
+ * vetoes it, as a vendor callout would): the first two are destroyed.
+ * The callout reads its stdin first: mdevctl 1.2.0 ignores the exit status
+ * of a callout that exited before it finished writing the device JSON. */
 static void test_all_or_nothing_when_third_create_fails(void) {
         struct testhost *t = testhost_new("mtty");
         const char *uuids[] = { U1, U2, U3, U4 };
         _cleanup_free_ char *xml = domain_with("vm1", DOM_UUID, "mtty-1", NULL, uuids, 4);
 
         CU_ASSERT_EQUAL(testhost_sh(t, NULL,
-                                    "printf '#!/bin/sh\\ncase \"$*\" in *\"-e pre\"*\"-u %s\"*) echo vetoed by test >&2; exit 1;; esac\\nexit 2\\n' > /etc/mdevctl.d/scripts.d/callouts/veto && chmod +x /etc/mdevctl.d/scripts.d/callouts/veto",
+                                    "printf '#!/bin/sh\\ncat >/dev/null\\ncase \"$*\" in *\"-e pre\"*\"-u %s\"*) echo vetoed by test >&2; exit 1;; esac\\nexit 2\\n' > /etc/mdevctl.d/scripts.d/callouts/veto && chmod +x /etc/mdevctl.d/scripts.d/callouts/veto",
                                     U3),
                         0);
         CU_ASSERT_EQUAL(testhost_hook(t, xml, "vm1", "prepare", "begin"), 1);
@@ -269,7 +271,39 @@ static void test_migrate_and_restore_print_nothing(void) {
         testhost_free(t);
 }
 
+static void test_oversized_stdin_refused(void) {
+        struct testhost *t = testhost_new("v100");
+        size_t n = 50u << 20; /* 50 MB */
+        char *big = malloc(n + 1);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(big);
+        memset(big, ' ', n);
+        memcpy(big, "<domain><hostdev>", 17);
+        big[n] = 0;
+        CU_ASSERT_EQUAL(testhost_hook(t, big, "vm1", "prepare", "begin"), 1);
+        CU_ASSERT_PTR_NOT_NULL(strstr(t->err, "larger than 16384 KiB"));
+        CU_ASSERT_EQUAL(testhost_writes_matching(t, "/sys"), 0);
+        free(big);
+        testhost_free(t);
+}
+
+static void test_bad_config_named_with_line(void) {
+        struct testhost *t = testhost_new("v100");
+        const char *uuids[] = { U1 };
+        _cleanup_free_ char *xml = domain_with("vm1", DOM_UUID, "nvidia-300", NULL, uuids, 1);
+
+        CU_ASSERT_EQUAL(testhost_sh(t, NULL, "mkdir -p \"$(dirname \"$GPUHOOK_CONFIG\")\" && printf '# comment\\n\\nplacement = spread\\nplacment = compact\\n' > \"$GPUHOOK_CONFIG\""), 0);
+        CU_ASSERT_EQUAL(testhost_hook(t, xml, "vm1", "prepare", "begin"), 1);
+        CU_ASSERT_PTR_NOT_NULL(strstr(t->err, "gpuhook.conf:4: unknown key 'placment'"));
+        CU_ASSERT_EQUAL(testhost_count_mdevs(t), 0);
+        CU_ASSERT_EQUAL(testhost_sh(t, NULL, "printf 'create_timeout = soon\\n' > \"$GPUHOOK_CONFIG\""), 0);
+        CU_ASSERT_EQUAL(testhost_hook(t, xml, "vm1", "prepare", "begin"), 1);
+        CU_ASSERT_PTR_NOT_NULL(strstr(t->err, "gpuhook.conf:1: bad value 'soon' for create_timeout"));
+        testhost_free(t);
+}
+
 CUNIT_MAIN("mdev-lifecycle",
+           T(test_oversized_stdin_refused),
+           T(test_bad_config_named_with_line),
            T(test_vgpu_lifecycle_v100),
            T(test_type_by_name_and_named_parent),
            T(test_foreign_mdev_untouched),

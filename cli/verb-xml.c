@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* gpuhookctl xml TEMPLATE [ARG]: libvirt XML from the xml-templates. */
+#include "gpuhookctl.h"
+#include "log.h"
+#include "xmlgen.h"
+
+static const struct xml_kind {
+        const char *name;
+        unsigned n_args; /* positional after the kind */
+        uint32_t options;
+        const char *usage;
+} kinds[] = {
+        { "list", 0, OPT_JSON, "xml list" },
+        { "pci", 1, OPT_UNMANAGED, "xml pci BDF [--unmanaged]" },
+        { "mdev", 1, OPT_MODEL | OPT_DISPLAY | OPT_RAMFB, "xml mdev UUID [--model M] [--display] [--ramfb]" },
+        { "vgpu-vf", 1, 0, "xml vgpu-vf BDF" },
+        { "metadata", 1, OPT_TYPE | OPT_PARENT | OPT_PLACEMENT | OPT_PARAM,
+          "xml metadata UUID --type TYPE [--parent DEV] [--placement P] [--param NAME=VALUE]..." },
+        { "domain", 1,
+          OPT_NAME | OPT_UUID | OPT_MEMORY | OPT_VCPUS | OPT_PCI | OPT_MDEV | OPT_UNMANAGED | OPT_TYPE | OPT_PARENT |
+                  OPT_PLACEMENT | OPT_PARAM | OPT_MODEL | OPT_DISPLAY | OPT_RAMFB,
+          "xml domain virtio-gl|qxl-spice|vnc|none [--name N] [--uuid U] [--memory MIB] [--vcpus N] [--pci BDF]... [--mdev UUID]... [--type T]" },
+};
+
+static const char *const option_list[] = {
+        [0] = "--json",       [8] = "--uuid",     [9] = "--parent",   [10] = "--placement", [11] = "--param",
+        [12] = "--model",     [13] = "--display", [14] = "--ramfb",   [15] = "--unmanaged", [16] = "--name",
+        [17] = "--memory",    [18] = "--vcpus",   [19] = "--pci",     [20] = "--mdev",      [23] = "--type",
+};
+
+static int list_templates(void) {
+        if (arg.json) {
+                struct json_object *a = json_object_new_array();
+                for (size_t i = 1; i < ELEMENTSOF(kinds); i++) {
+                        struct json_object *o = json_object_new_object();
+                        json_object_object_add(o, "name", json_str(kinds[i].name));
+                        json_object_object_add(o, "usage", json_str(kinds[i].usage));
+                        json_object_array_add(a, o);
+                }
+                for (size_t i = 0; domain_styles[i]; i++) {
+                        struct json_object *o = json_object_new_object();
+                        char usage[80];
+                        snprintf(usage, sizeof(usage), "xml domain %s", domain_styles[i]);
+                        json_object_object_add(o, "name", json_str("domain"));
+                        json_object_object_add(o, "style", json_str(domain_styles[i]));
+                        json_object_object_add(o, "usage", json_str(usage));
+                        json_object_array_add(a, o);
+                }
+                return json_print(a);
+        }
+        for (size_t i = 1; i < ELEMENTSOF(kinds); i++)
+                printf("%s %s\n", PROG, kinds[i].usage);
+        return 0;
+}
+
+static int render_mdev_hostdevs(char *const *uuids, struct strbuf *hostdevs, struct strbuf *requests) {
+        for (size_t i = 0; uuids && uuids[i]; i++) {
+                struct mdev_spec m;
+                _cleanup_free_ char *hd = NULL, *req = NULL;
+                int r = mdev_spec_init(&m, uuids[i], arg.type, arg.parent, arg.placement, arg.params, arg.model,
+                                       arg.display, arg.ramfb);
+                if (r >= 0)
+                        r = xmlgen_mdev_hostdev(&m, &hd);
+                if (r >= 0 && arg.type)
+                        r = xmlgen_mdev_request(&m, &req);
+                if (r < 0)
+                        return r;
+                if (strbuf_appendf(hostdevs, "%s", hd) < 0 || (req && strbuf_appendf(requests, "%s", req) < 0))
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+static int render_domain(const char *style, char **ret) {
+        struct strbuf hostdevs = { 0 }, requests = { 0 };
+        _cleanup_free_ char *metadata = NULL;
+        int r = 0;
+
+        if ((arg.given & (OPT_TYPE | OPT_PARENT | OPT_PLACEMENT | OPT_PARAM | OPT_MODEL | OPT_DISPLAY | OPT_RAMFB)) &&
+            !arg.mdevs)
+                return log_fail(-EINVAL, "--type, --parent, --placement, --param, --model, --display and --ramfb describe the domain's --mdev devices; add --mdev UUID");
+        if (arg.unmanaged && !arg.pcis)
+                return log_fail(-EINVAL, "--unmanaged describes the domain's --pci devices; add --pci BDF");
+        for (size_t i = 0; arg.pcis && arg.pcis[i] && r >= 0; i++) {
+                struct pci_addr a;
+                _cleanup_free_ char *hd = NULL;
+                r = parse_bdf(arg.pcis[i], &a, NULL);
+                if (r >= 0)
+                        r = xmlgen_pci_hostdev(&a, !arg.unmanaged, &hd);
+                if (r >= 0)
+                        r = strbuf_appendf(&hostdevs, "%s", hd);
+        }
+        if (r >= 0)
+                r = render_mdev_hostdevs(arg.mdevs, &hostdevs, &requests);
+        if (r >= 0 && requests.buf)
+                r = xmlgen_metadata(requests.buf, &metadata);
+        if (r >= 0)
+                r = xmlgen_domain(style, arg.name, arg.uuid, arg.memory_mib, arg.vcpus, hostdevs.buf, metadata, ret);
+        strbuf_free(&hostdevs);
+        strbuf_free(&requests);
+        return r;
+}
+
+int verb_xml(int argc, char **argv) {
+        const struct xml_kind *k = NULL;
+        _cleanup_free_ char *out = NULL;
+        int r = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(kinds) && !k; i++)
+                if (streq(kinds[i].name, argv[0]))
+                        k = &kinds[i];
+        if (!k)
+                return ctl_usage("xml: unknown template '%s'; use one of list, pci, mdev, vgpu-vf, metadata, domain", argv[0]);
+        if ((unsigned)argc - 1 != k->n_args)
+                return ctl_usage("xml %s: %s: %s %s", k->name, k->n_args ? "missing argument" : "takes no argument", PROG,
+                                 k->usage);
+        uint32_t extra = arg.given & ~k->options;
+        for (size_t b = 0; b < ELEMENTSOF(option_list); b++)
+                if ((extra & (1u << b)) && option_list[b])
+                        return ctl_usage("option %s does not apply to 'xml %s'", option_list[b], k->name);
+
+        if (streq(k->name, "list"))
+                return list_templates();
+        if (streq(k->name, "pci") || streq(k->name, "vgpu-vf")) {
+                struct pci_addr a;
+                r = parse_bdf(argv[1], &a, NULL);
+                if (r >= 0)
+                        r = streq(k->name, "pci") ? xmlgen_pci_hostdev(&a, !arg.unmanaged, &out) : xmlgen_vf_hostdev(&a, &out);
+        } else if (streq(k->name, "mdev")) {
+                struct mdev_spec m;
+                r = mdev_spec_init(&m, argv[1], NULL, NULL, NULL, NULL, arg.model, arg.display, arg.ramfb);
+                if (r >= 0)
+                        r = xmlgen_mdev_hostdev(&m, &out);
+        } else if (streq(k->name, "metadata")) {
+                struct mdev_spec m;
+                _cleanup_free_ char *req = NULL;
+                if (!arg.type)
+                        return ctl_usage("xml metadata needs --type TYPE (a type id or name, see gpuhookctl types)");
+                r = mdev_spec_init(&m, argv[1], arg.type, arg.parent, arg.placement, arg.params, NULL, false, false);
+                if (r >= 0)
+                        r = xmlgen_mdev_request(&m, &req);
+                if (r >= 0)
+                        r = xmlgen_metadata(req, &out);
+        } else
+                r = render_domain(argv[1], &out);
+        if (r < 0)
+                return ctl_fail_recorded(r, "cannot render the XML");
+        fputs(out, stdout);
+        return 0;
+}

@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "console.h"
+#include "holders.h"
+#include "internal.h"
+#include "iommu.h"
+#include "jit.h"
+#include "log.h"
+#include "pci-bind.h"
+#include "pci-policy.h"
+#include "pci.h"
+
+struct pci_snapshot {
+        struct pci_list list;
+        struct group_member *members;
+        size_t n_members;
+        struct pci_listed *listed;
+        size_t n_listed;
+};
+
+static void snapshot_done(struct pci_snapshot *p) {
+        pci_list_free(&p->list);
+        free(p->members);
+        free(p->listed);
+}
+
+static int add_member(struct pci_snapshot *p, const struct pci_device *dev) {
+        for (size_t i = 0; i < p->n_members; i++)
+                if (streq(p->members[i].bdf, dev->bdf))
+                        return 0;
+        struct group_member *n = reallocarray(p->members, p->n_members + 1, sizeof(*n));
+        if (!n)
+                return -ENOMEM;
+        p->members = n;
+        struct group_member *m = &n[p->n_members++];
+        *m = (struct group_member){ .pci_class = dev->class, .boot_vga = dev->boot_vga == 1, .group = dev->iommu_group };
+        snprintf(m->bdf, sizeof(m->bdf), "%s", dev->bdf);
+        snprintf(m->driver, sizeof(m->driver), "%s", dev->driver);
+        return 0;
+}
+
+/* Every member of every IOMMU group a listed device is in. */
+static int snapshot_load(const struct domain_spec *d, struct pci_snapshot *p) {
+        int r = pci_list_load(&p->list);
+        if (r < 0)
+                return log_fail(r, "cannot enumerate PCI devices: %s", strerror(-r));
+        p->listed = calloc(d->n_pcis, sizeof(*p->listed));
+        if (!p->listed)
+                return -ENOMEM;
+        for (size_t i = 0; i < d->n_pcis; i++) {
+                const struct pci_device *dev = pci_list_find(&p->list, d->pcis[i].bdf);
+                snprintf(p->listed[i].bdf, sizeof(p->listed[i].bdf), "%s", d->pcis[i].bdf);
+                p->listed[i].managed = d->pcis[i].managed;
+                p->n_listed++;
+                if (!dev)
+                        return log_fail(-ENODEV, "PCI device %s is not on this host; check the <hostdev> address against `lspci -D`",
+                                        d->pcis[i].bdf);
+                if (dev->iommu_group < 0)
+                        return log_fail(-ENODEV, "%s is in no IOMMU group: the IOMMU is off, so passthrough is impossible; enable VT-d/AMD-Vi in the firmware and boot with intel_iommu=on (Intel) or amd_iommu=on (AMD), see `gpuhookctl check`",
+                                        dev->bdf);
+                char **members = NULL;
+                size_t n = 0;
+                r = iommu_group_members(dev->iommu_group, &members, &n);
+                if (r < 0)
+                        return log_fail(r, "cannot read IOMMU group %d of %s: %s", dev->iommu_group, dev->bdf, strerror(-r));
+                for (size_t m = 0; m < n && r >= 0; m++) {
+                        const struct pci_device *md = pci_list_find(&p->list, members[m]);
+                        if (md)
+                                r = add_member(p, md);
+                }
+                strv_free_null(members);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int build_policy(const struct jit_state *s, const struct pci_snapshot *p, struct strset *allowed,
+                        struct pci_policy *ret) {
+        const struct domain_spec *d = s->domain;
+        int r = 0;
+
+        *ret = (struct pci_policy){
+                .companion_classes = s->cfg->companion_classes,
+                .allowed = allowed,
+                .allow_boot_console = s->cfg->allow_boot_console,
+        };
+        for (size_t i = 0; i < s->cfg->n_allow_devices && r >= 0; i++)
+                r = strset_add(allowed, s->cfg->allow_devices[i]);
+        for (size_t i = 0; i < d->n_pci_requests && r >= 0; i++) {
+                const struct pci_request *pr = &d->pci_requests[i];
+                if (pr->allow)
+                        r = strset_add(allowed, pr->bdf);
+                if (pr->allow_boot_console)
+                        for (size_t m = 0; m < p->n_members; m++)
+                                if (streq(p->members[m].bdf, pr->bdf) && p->members[m].boot_vga)
+                                        ret->allow_boot_console = true;
+        }
+        return r < 0 ? r : 0;
+}
+
+static int refuse_if_held(const struct member_decision *dec, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                const struct group_member *m = dec[i].member;
+                struct strbuf who = { 0 };
+                if (dec[i].fate == FATE_LEAVE || pci_driver_is_harmless(m->driver))
+                        continue;
+                int r = device_holders(m->bdf, m->driver, &who);
+                if (r > 0)
+                        r = log_fail(-EBUSY, "cannot detach %s from %s: its device nodes are open in %s; stop them first (e.g. `systemctl stop display-manager`, or quit the CUDA/GL programs) and start the VM again",
+                                     m->bdf, m->driver, strbuf_str(&who));
+                strbuf_free(&who);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int release_console(struct jit_state *s) {
+        struct console_binding *b = NULL;
+        size_t n = 0;
+        int r = console_bindings_load(&b, &n);
+
+        for (size_t i = 0; i < n && r >= 0; i++) {
+                struct ledger_entry e = { .kind = LEDGER_CONSOLE, .state = LEDGER_PENDING };
+                size_t idx;
+                if (ledger_find(s->ledger, LEDGER_CONSOLE, b[i].name))
+                        continue;
+                snprintf(e.id, sizeof(e.id), "%s", b[i].name);
+                snprintf(e.type, sizeof(e.type), "%s", b[i].kind);
+                snprintf(e.driver, sizeof(e.driver), "%s", b[i].driver);
+                r = jit_record(s, &e, &idx);
+                if (r >= 0)
+                        r = console_release(&b[i], s->cfg->bind_timeout_ms);
+                if (r >= 0)
+                        r = jit_mark_done(s, idx);
+        }
+        free(b);
+        return r;
+}
+
+static int take(struct jit_state *s, const struct group_member *m) {
+        struct ledger_entry e = { .kind = LEDGER_PCI, .state = LEDGER_PENDING };
+        char override[MDEV_NAME_MAX + 1] = "";
+        size_t idx;
+        int r;
+
+        /* Already on vfio-pci and not ours: someone else's, never rebound by us. */
+        if (streq(m->driver, "vfio-pci") || ledger_find(s->ledger, LEDGER_PCI, m->bdf))
+                return 0;
+        r = pci_override_get(m->bdf, override, sizeof(override));
+        if (r < 0)
+                return log_fail(r, "cannot read driver_override of %s: %s", m->bdf, strerror(-r));
+        snprintf(e.id, sizeof(e.id), "%s", m->bdf);
+        snprintf(e.driver, sizeof(e.driver), "%s", m->driver);
+        snprintf(e.override, sizeof(e.override), "%s", driver_name_valid(override) ? override : "");
+        if ((r = jit_record(s, &e, &idx)) < 0)
+                return r;
+        jit_fault_point("pci-recorded");
+        if ((r = pci_bind_vfio(m->bdf, s->cfg->bind_timeout_ms)) < 0)
+                return r;
+        jit_fault_point("pci-bound");
+        return jit_mark_done(s, idx);
+}
+
+int jit_prepare_pci(struct jit_state *s) {
+        struct pci_snapshot p = { 0 };
+        struct strset allowed = { 0 };
+        struct pci_policy policy;
+        struct member_decision *dec = NULL;
+        bool console = false;
+        int r;
+
+        if (s->domain->n_pcis == 0)
+                return 0;
+        r = snapshot_load(s->domain, &p);
+        if (r >= 0)
+                r = build_policy(s, &p, &allowed, &policy);
+        if (r >= 0)
+                r = pci_policy_decide(&policy, p.listed, p.n_listed, p.members, p.n_members, &dec);
+        if (r >= 0)
+                r = refuse_if_held(dec, p.n_members);
+        for (size_t i = 0; r >= 0 && i < p.n_members; i++)
+                console = console || (dec[i].fate != FATE_LEAVE && p.members[i].boot_vga);
+        if (r >= 0 && console)
+                r = release_console(s);
+        for (size_t i = 0; r >= 0 && i < p.n_members; i++)
+                if (dec[i].fate == FATE_TAKE) {
+                        log_info("taking %s (%s) for the VM", p.members[i].bdf, dec[i].why);
+                        r = take(s, &p.members[i]);
+                }
+        free(dec);
+        strset_free(&allowed);
+        snapshot_done(&p);
+        return r;
+}

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include "holders.h"
+#include "sysfs.h"
+#include "validate.h"
+
+struct node {
+        dev_t dev;
+        ino_t ino;
+};
+
+static int add_node(struct node **v, size_t *n, const char *path) {
+        struct stat st;
+        if (stat(path, &st) < 0)
+                return 0;
+        struct node *nv = reallocarray(*v, *n + 1, sizeof(**v));
+        if (!nv)
+                return -ENOMEM;
+        *v = nv;
+        nv[(*n)++] = (struct node){ .dev = st.st_dev, .ino = st.st_ino };
+        return 0;
+}
+
+/* The device's own nodes: DRM minors from sysfs; for nvidia every
+ * /dev/nvidia<N> (its minor numbering is not in sysfs). */
+static int collect_nodes(const char *bdf, const char *driver, struct node **v, size_t *n) {
+        _cleanup_free_ char *drm = sysfs_pci_attr(bdf, "drm");
+        DIR *d = drm ? opendir(drm) : NULL;
+        struct dirent *de;
+        int r = 0;
+
+        while (d && (de = readdir(d)) && r >= 0) {
+                if (strncmp(de->d_name, "card", 4) && strncmp(de->d_name, "renderD", 7))
+                        continue;
+                _cleanup_free_ char *node = sysfs_path("/dev/dri", de->d_name, NULL);
+                if (node)
+                        r = add_node(v, n, node);
+        }
+        if (d)
+                closedir(d);
+        if (r >= 0 && streq(driver, "nvidia") && (d = opendir("/dev"))) {
+                while ((de = readdir(d)) && r >= 0) {
+                        unsigned num;
+                        if (strncmp(de->d_name, "nvidia", 6) || safe_atou(de->d_name + 6, &num) < 0)
+                                continue;
+                        _cleanup_free_ char *node = sysfs_path("/dev", de->d_name, NULL);
+                        if (node)
+                                r = add_node(v, n, node);
+                }
+                closedir(d);
+        }
+        return r;
+}
+
+int device_holders(const char *bdf, const char *driver, struct strbuf *out) {
+        _cleanup_free_ struct node *nodes = NULL;
+        size_t n_nodes = 0;
+        int found = 0, r;
+        DIR *proc;
+        struct dirent *pe;
+
+        r = collect_nodes(bdf, driver, &nodes, &n_nodes);
+        if (r < 0 || n_nodes == 0)
+                return r;
+        proc = opendir("/proc");
+        if (!proc)
+                return -errno;
+        while ((pe = readdir(proc))) {
+                unsigned pid;
+                if (safe_atou(pe->d_name, &pid) < 0 || pid == (unsigned)getpid())
+                        continue;
+                _cleanup_free_ char *fddir = strdup_printf("/proc/%u/fd", pid);
+                DIR *fds = fddir ? opendir(fddir) : NULL;
+                struct dirent *fe;
+                bool holds = false;
+                while (fds && !holds && (fe = readdir(fds))) {
+                        struct stat st;
+                        if (fe->d_name[0] == '.')
+                                continue;
+                        _cleanup_free_ char *fd = strdup_printf("%s/%s", fddir, fe->d_name);
+                        if (!fd || stat(fd, &st) < 0)
+                                continue;
+                        for (size_t i = 0; i < n_nodes && !holds; i++)
+                                holds = st.st_dev == nodes[i].dev && st.st_ino == nodes[i].ino;
+                }
+                if (fds)
+                        closedir(fds);
+                if (!holds)
+                        continue;
+                _cleanup_free_ char *commf = strdup_printf("/proc/%u/comm", pid), *comm = NULL;
+                if (!commf || read_text_file(commf, 64, &comm) < 0)
+                        comm = NULL;
+                char shown[40];
+                strbuf_appendf(out, "%s%u (%s)", found ? ", " : "", pid, sanitize_for_message(comm ? comm : "?", shown, sizeof(shown)));
+                found++;
+        }
+        closedir(proc);
+        return found;
+}

@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "util.h"
+
+/* Processes that hold a PCI device's nodes open (/dev/dri/card*, renderD*,
+ * and /dev/nvidia<N> for the nvidia driver). Unbinding a driver in use
+ * hangs until they let go, so gpuhook refuses and names them instead.
+ * Appends "1234 (Xorg), 5678 (nvidia-smi)" to OUT; returns how many. */
+int device_holders(const char *bdf, const char *driver, struct strbuf *out);

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
+
+#include "iommu.h"
+#include "sysfs.h"
+
+int iommu_group_count(void) {
+        DIR *d = opendir(SYSFS_IOMMU_GROUPS);
+        struct dirent *de;
+        int n = 0;
+        unsigned g;
+
+        if (!d)
+                return errno == ENOENT ? 0 : -errno;
+        while ((de = readdir(d)))
+                if (safe_atou(de->d_name, &g) >= 0)
+                        n++;
+        closedir(d);
+        return n;
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static char *group_path(int group, const char *attr) {
+        char num[16];
+        if (group < 0) {
+                errno = EINVAL;
+                return NULL;
+        }
+        snprintf(num, sizeof(num), "%d", group);
+        return sysfs_path(SYSFS_IOMMU_GROUPS, num, attr, NULL);
+}
+
+int iommu_group_members(int group, char ***ret, size_t *ret_n) {
+        _cleanup_free_ char *path = group_path(group, "devices");
+        char **v = NULL;
+        size_t n = 0;
+        DIR *d;
+        struct dirent *de;
+
+        if (!path)
+                return -errno;
+        d = opendir(path);
+        if (!d)
+                return -errno;
+        v = calloc(1, sizeof(char *));
+        if (!v) {
+                closedir(d);
+                return -ENOMEM;
+        }
+        while ((de = readdir(d))) {
+                if (!pci_addr_valid(de->d_name))
+                        continue;
+                char **nv = reallocarray(v, n + 2, sizeof(char *));
+                if (!nv)
+                        goto oom;
+                v = nv;
+                if (!(v[n] = strdup(de->d_name)))
+                        goto oom;
+                v[++n] = NULL;
+        }
+        closedir(d);
+        qsort(v, n, sizeof(char *), cmp_str);
+        *ret = v;
+        if (ret_n)
+                *ret_n = n;
+        return 0;
+oom:
+        closedir(d);
+        strv_free_null(v);
+        return -ENOMEM;
+}
+
+int iommu_group_type(int group, char *buf, size_t size) {
+        _cleanup_free_ char *path = group_path(group, "type"), *s = NULL;
+        int r;
+        if (!path)
+                return -errno;
+        r = read_text_file(path, 64, &s);
+        if (r < 0)
+                return r;
+        snprintf(buf, size, "%s", s);
+        return 0;
+}
+
+bool iommu_driver_harmless(const char *driver) {
+        return isempty(driver) || streq(driver, "vfio-pci") || streq(driver, "pci-stub") || streq(driver, "pcieport");
+}
+
+int iommu_group_blockers(const struct pci_list *l, const struct pci_device *dev, char *const *passing,
+                         size_t n_passing, char ***ret) {
+        char **members = NULL, **out = NULL;
+        size_t n_members = 0, n_out = 0;
+        int r;
+
+        if (dev->iommu_group < 0)
+                return -ENODEV;
+        r = iommu_group_members(dev->iommu_group, &members, &n_members);
+        if (r < 0)
+                return r;
+        if (ret && !(out = calloc(1, sizeof(char *)))) {
+                strv_free_null(members);
+                return -ENOMEM;
+        }
+        for (size_t i = 0; i < n_members; i++) {
+                const char *m = members[i];
+                bool passed = streq(m, dev->bdf);
+                for (size_t k = 0; k < n_passing && !passed; k++)
+                        passed = streq(m, passing[k]);
+                if (passed)
+                        continue;
+                const struct pci_device *md = pci_list_find(l, m);
+                if (!md || iommu_driver_harmless(md->driver) || (md->class >> 8) == PCI_CLASS_BRIDGE_PCI)
+                        continue;
+                if (out) {
+                        char **nv = reallocarray(out, n_out + 2, sizeof(char *));
+                        if (!nv || !(nv[n_out] = strdup(m))) {
+                                if (nv)
+                                        out = nv;
+                                strv_free_null(out);
+                                strv_free_null(members);
+                                return -ENOMEM;
+                        }
+                        out = nv;
+                        out[++n_out] = NULL;
+                } else
+                        n_out++;
+        }
+        strv_free_null(members);
+        if (ret)
+                *ret = out;
+        return (int)n_out;
+}

@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "conf.h"
+#include "config.h"
+#include "cunit-main.h"
+
+#define PATH "/etc/gpuhook/gpuhook.conf"
+
+static void test_defaults(void) {
+        struct gpuhook_config c;
+
+        config_init_defaults(&c);
+        CU_ASSERT_EQUAL(c.placement, PLACEMENT_COMPACT);
+        CU_ASSERT_EQUAL(c.lock_timeout_ms, 30000);
+        CU_ASSERT_EQUAL(c.create_timeout_ms, 10000);
+        CU_ASSERT_EQUAL(c.remove_timeout_ms, 10000);
+        CU_ASSERT_EQUAL(c.log_level, LOG_INFO);
+        CU_ASSERT_EQUAL(c.max_xml_bytes, 16u << 20);
+        CU_ASSERT_PTR_NULL(c.state_dir);
+        CU_ASSERT_PTR_NULL(c.mdevctl_path);
+        /* An empty file (or only comments) changes nothing. */
+        CU_ASSERT_EQUAL(config_parse_text(&c, PATH, ""), 0);
+        CU_ASSERT_EQUAL(config_parse_text(&c, PATH, "# nothing\n\n   \n\t# indented comment\n"), 0);
+        CU_ASSERT_EQUAL(c.lock_timeout_ms, 30000);
+        ASSERT_NO_FAILURE();
+        config_done(&c);
+}
+
+static void test_every_key_valid(void) {
+        struct gpuhook_config c;
+
+        config_init_defaults(&c);
+        CU_ASSERT_EQUAL_FATAL(config_parse_text(&c, PATH,
+                                                "placement = spread\n"
+                                                "lock_timeout = 3600\n"
+                                                "create_timeout = 600\n"
+                                                "remove_timeout = 1\n"
+                                                "log_level = debug\n"
+                                                "state_dir = /var/lib/gpuhook-test\n"
+                                                "mdevctl = /usr/local/sbin/mdevctl\n"
+                                                "max_xml_kib = 4\n"),
+                              0);
+        ASSERT_NO_FAILURE();
+        CU_ASSERT_EQUAL(c.placement, PLACEMENT_SPREAD);
+        CU_ASSERT_EQUAL(c.lock_timeout_ms, 3600000);
+        CU_ASSERT_EQUAL(c.create_timeout_ms, 600000);
+        CU_ASSERT_EQUAL(c.remove_timeout_ms, 1000);
+        CU_ASSERT_EQUAL(c.log_level, LOG_DEBUG);
+        ASSERT_STR_EQ(c.state_dir, "/var/lib/gpuhook-test");
+        ASSERT_STR_EQ(c.mdevctl_path, "/usr/local/sbin/mdevctl");
+        CU_ASSERT_EQUAL(c.max_xml_bytes, 4096);
+
+        /* Spacing around '=' is free; the last setting of a key wins. */
+        CU_ASSERT_EQUAL(config_parse_text(&c, PATH,
+                                          "placement=compact\n"
+                                          "  log_level\t=\terror  \n"
+                                          "log_level = warning\n"
+                                          "max_xml_kib = 1048576\r\n"
+                                          "state_dir = /run/x\n"),
+                        0);
+        CU_ASSERT_EQUAL(c.placement, PLACEMENT_COMPACT);
+        CU_ASSERT_EQUAL(c.log_level, LOG_WARNING);
+        CU_ASSERT_EQUAL(c.max_xml_bytes, (size_t)1048576 * 1024);
+        ASSERT_STR_EQ(c.state_dir, "/run/x");
+        log_set_level(LOG_INFO);
+        config_done(&c);
+        CU_ASSERT_PTR_NULL(c.state_dir);
+        CU_ASSERT_PTR_NULL(c.mdevctl_path);
+}
+
+/* TEXT is rejected with "PATH:LINE: bad value 'SHOWN' for KEY". */
+static void expect_bad_value(const char *key, const char *value, unsigned line) {
+        struct gpuhook_config c;
+        char text[256], want[256];
+
+        config_init_defaults(&c);
+        log_failure_clear();
+        snprintf(text, sizeof(text), "# header\n%s = %s\n", key, value);
+        snprintf(want, sizeof(want), PATH ":2: bad value '%s' for %s", value, key);
+        int r = config_parse_text(&c, PATH, text);
+        unit_check(r == -EINVAL, line, __FILE__, "%s = %s: returned %d, expected -EINVAL", key, value, r);
+        const char *f = log_failure();
+        unit_check(f && strstr(f, want), line, __FILE__, "%s = %s: failure '%s' lacks '%s'", key, value,
+                   f ? f : "(none)", want);
+        config_done(&c);
+}
+
+static void test_every_key_invalid(void) {
+        expect_bad_value("placement", "Compact", __LINE__);
+        expect_bad_value("placement", "fill", __LINE__);
+        expect_bad_value("lock_timeout", "0", __LINE__);
+        expect_bad_value("lock_timeout", "3601", __LINE__);
+        expect_bad_value("lock_timeout", "-1", __LINE__);
+        expect_bad_value("lock_timeout", "30s", __LINE__);
+        expect_bad_value("lock_timeout", "1.5", __LINE__);
+        expect_bad_value("lock_timeout", "99999999999", __LINE__);
+        expect_bad_value("create_timeout", "601", __LINE__);
+        expect_bad_value("create_timeout", "0", __LINE__);
+        expect_bad_value("remove_timeout", "601", __LINE__);
+        expect_bad_value("remove_timeout", "ten", __LINE__);
+        expect_bad_value("log_level", "verbose", __LINE__);
+        expect_bad_value("log_level", "DEBUG", __LINE__);
+        expect_bad_value("state_dir", "run/gpuhook", __LINE__);
+        expect_bad_value("state_dir", "/run/../etc", __LINE__);
+        expect_bad_value("mdevctl", "mdevctl", __LINE__);
+        expect_bad_value("mdevctl", "/usr/../tmp/mdevctl", __LINE__);
+        expect_bad_value("max_xml_kib", "3", __LINE__);
+        expect_bad_value("max_xml_kib", "1048577", __LINE__);
+        expect_bad_value("max_xml_kib", "16M", __LINE__);
+}
+
+/* KNOWN BUG (lib/conf.c:70, set_abs_path): only "/../" is looked for, so a
+ * path that ends in "/.." ("/run/gpuhook/..", "/..") is accepted although the
+ * error text promises "an absolute path without '..'"; state_dir = /run/.. is
+ * "/" and ledgers land in /domains. Expected: bad value. */
+static void test_state_dir_trailing_dotdot(void) {
+        expect_bad_value("state_dir", "/run/gpuhook/..", __LINE__);
+        expect_bad_value("mdevctl", "/usr/sbin/..", __LINE__);
+}
+
+static void test_empty_value(void) {
+        struct gpuhook_config c;
+
+        config_init_defaults(&c);
+        CU_ASSERT_EQUAL(config_parse_text(&c, PATH, "placement =\n"), -EINVAL);
+        ASSERT_FAILURE_HAS(PATH ":1: bad value '' for placement");
+        config_done(&c);
+}
+
+static void test_unknown_key(void) {
+        struct gpuhook_config c;
+
+        config_init_defaults(&c);
+        CU_ASSERT_EQUAL(config_parse_text(&c, PATH, "placement = spread\nplacment = compact\n"), -EINVAL);
+        ASSERT_FAILURE_HAS(PATH ":2: unknown key 'placment'");
+        config_done(&c);
+}
+
+static void test_not_key_value(void) {
+        struct gpuhook_config c;
+
+        config_init_defaults(&c);
+        CU_ASSERT_EQUAL(config_parse_text(&c, PATH, "\n\nplacement spread\n"), -EINVAL);
+        ASSERT_FAILURE_HAS(PATH ":3: expected 'key = value'");
+        ASSERT_FAILURE_HAS("placement spread");
+        config_done(&c);
+}
+
+static void test_line_numbers_with_comments(void) {
+        struct gpuhook_config c;
+
+        config_init_defaults(&c);
+        CU_ASSERT_EQUAL(config_parse_text(&c, "x.conf",
+                                          "# gpuhook configuration\n"
+                                          "\n"
+                                          "placement = spread\n"
+                                          "   # indented comment\n"
+                                          "\r\n"
+                                          "\n"
+                                          "lock_timeout = 0\n"),
+                        -EINVAL);
+        ASSERT_FAILURE_HAS("x.conf:7: bad value '0' for lock_timeout");
+        config_done(&c);
+}
+
+static void test_message_sanitized(void) {
+        struct gpuhook_config c;
+
+        config_init_defaults(&c);
+        CU_ASSERT_EQUAL(config_parse_text(&c, PATH, "\x1b[31mkey = 1\n"), -EINVAL);
+        ASSERT_FAILURE_HAS(":1: unknown key '?[31mkey'");
+        config_done(&c);
+}
+
+static void test_load_file(void) {
+        _cleanup_free_ char *dir = unit_mkdtemp(), *path = NULL, *missing = NULL;
+        struct gpuhook_config c;
+
+        CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+        path = strdup_printf("%s/gpuhook.conf", dir);
+        missing = strdup_printf("%s/absent.conf", dir);
+
+        config_init_defaults(&c);
+        CU_ASSERT_EQUAL(config_load(&c, missing), 0); /* no file: defaults */
+        CU_ASSERT_EQUAL(c.placement, PLACEMENT_COMPACT);
+        ASSERT_NO_FAILURE();
+
+        CU_ASSERT_EQUAL(unit_write(dir, "gpuhook.conf", "placement = spread\n\nbogus = 1\n"), 0);
+        CU_ASSERT_EQUAL(config_load(&c, path), -EINVAL);
+        char want[512];
+        snprintf(want, sizeof(want), "%s:3: unknown key 'bogus'", path);
+        ASSERT_FAILURE_HAS(want);
+
+        /* A directory is not a config file: an error, not defaults. */
+        log_failure_clear();
+        CU_ASSERT_TRUE(config_load(&c, dir) < 0);
+        ASSERT_FAILURE_HAS("cannot read config");
+        config_done(&c);
+        unit_rm_rf(dir);
+}
+
+static void test_load_default_env(void) {
+        _cleanup_free_ char *dir = unit_mkdtemp(), *path = NULL;
+        struct gpuhook_config c;
+
+        CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+        path = strdup_printf("%s/gpuhook.conf", dir);
+        CU_ASSERT_EQUAL(unit_write(dir, "gpuhook.conf", "state_dir = /from/file\ncreate_timeout = 5\n"), 0);
+
+        setenv("GPUHOOK_CONFIG", path, 1);
+        unsetenv("GPUHOOK_STATE_DIR");
+        ASSERT_STR_EQ(config_default_path(), path);
+        config_init_defaults(&c);
+        CU_ASSERT_EQUAL(config_load_default(&c), 0);
+        ASSERT_STR_EQ(c.state_dir, "/from/file");
+        CU_ASSERT_EQUAL(c.create_timeout_ms, 5000);
+        config_done(&c);
+
+        /* The environment wins over the file. */
+        setenv("GPUHOOK_STATE_DIR", "/tmp/gpuhook-env-state", 1);
+        config_init_defaults(&c);
+        CU_ASSERT_EQUAL(config_load_default(&c), 0);
+        ASSERT_STR_EQ(c.state_dir, "/tmp/gpuhook-env-state");
+        CU_ASSERT_EQUAL(c.create_timeout_ms, 5000);
+        config_done(&c);
+
+        /* A bad override is an error naming the variable. */
+        setenv("GPUHOOK_STATE_DIR", "relative/dir", 1);
+        config_init_defaults(&c);
+        CU_ASSERT_EQUAL(config_load_default(&c), -EINVAL);
+        ASSERT_FAILURE_HAS("GPUHOOK_STATE_DIR");
+        config_done(&c);
+        log_failure_clear();
+
+        /* Neither file nor environment: the built-in state dir. */
+        unsetenv("GPUHOOK_STATE_DIR");
+        CU_ASSERT_EQUAL(unit_write(dir, "gpuhook.conf", "# empty\n"), 0);
+        config_init_defaults(&c);
+        CU_ASSERT_EQUAL(config_load_default(&c), 0);
+        ASSERT_STR_EQ(c.state_dir, GPUHOOK_STATE_DIR_DEFAULT);
+        config_done(&c);
+
+        unsetenv("GPUHOOK_CONFIG");
+        ASSERT_STR_EQ(config_default_path(), GPUHOOK_CONFIG_PATH);
+        unit_rm_rf(dir);
+}
+
+UNIT_MAIN("conf",
+          UNIT_TEST(test_defaults),
+          UNIT_TEST(test_every_key_valid),
+          UNIT_TEST(test_every_key_invalid),
+          UNIT_TEST(test_state_dir_trailing_dotdot),
+          UNIT_TEST(test_empty_value),
+          UNIT_TEST(test_unknown_key),
+          UNIT_TEST(test_not_key_value),
+          UNIT_TEST(test_line_numbers_with_comments),
+          UNIT_TEST(test_message_sanitized),
+          UNIT_TEST(test_load_file),
+          UNIT_TEST(test_load_default_env))
