@@ -30,6 +30,9 @@ int jit_undo_entry(struct jit_state *s, const struct ledger_entry *e);
 void jit_rollback(struct jit_state *s);
 
 int jit_prepare_pci(struct jit_state *s);
+int jit_prepare_vgpus(struct jit_state *s);
+/* Enable the VFs a domain names before they exist (sriov_numvfs). */
+int jit_prepare_sriov(struct jit_state *s);
 int jit_prepare_mdevs(struct jit_state *s);
 /* Pending entries left by a killed prepare: an mdev that exists is ours,
  * one that does not never was. PCI and console entries stay pending: their

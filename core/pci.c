@@ -43,14 +43,17 @@ static int snapshot_load(const struct domain_spec *d, struct pci_snapshot *p) {
         int r = pci_list_load(&p->list);
         if (r < 0)
                 return log_fail(r, "cannot enumerate PCI devices: %s", strerror(-r));
-        p->listed = calloc(d->n_pcis, sizeof(*p->listed));
+        p->listed = calloc(d->n_pcis + 1, sizeof(*p->listed));
         if (!p->listed)
                 return -ENOMEM;
         for (size_t i = 0; i < d->n_pcis; i++) {
+                /* A vendor-VFIO vGPU VF stays on its driver: never to vfio-pci. */
+                if (domain_find_vgpu(d, d->pcis[i].bdf))
+                        continue;
                 const struct pci_device *dev = pci_list_find(&p->list, d->pcis[i].bdf);
-                snprintf(p->listed[i].bdf, sizeof(p->listed[i].bdf), "%s", d->pcis[i].bdf);
-                p->listed[i].managed = d->pcis[i].managed;
-                p->n_listed++;
+                struct pci_listed *l = &p->listed[p->n_listed++];
+                snprintf(l->bdf, sizeof(l->bdf), "%s", d->pcis[i].bdf);
+                l->managed = d->pcis[i].managed;
                 if (!dev)
                         return log_fail(-ENODEV, "PCI device %s is not on this host; check the <hostdev> address against `lspci -D`",
                                         d->pcis[i].bdf);
@@ -170,9 +173,14 @@ int jit_prepare_pci(struct jit_state *s) {
         bool console = false;
         int r;
 
-        if (s->domain->n_pcis == 0)
+        size_t passed = 0;
+        for (size_t i = 0; i < s->domain->n_pcis; i++)
+                passed += !domain_find_vgpu(s->domain, s->domain->pcis[i].bdf);
+        if (passed == 0)
                 return 0;
-        r = snapshot_load(s->domain, &p);
+        r = jit_prepare_sriov(s);
+        if (r >= 0)
+                r = snapshot_load(s->domain, &p);
         if (r >= 0)
                 r = build_policy(s, &p, &allowed, &policy);
         if (r >= 0)

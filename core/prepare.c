@@ -22,6 +22,8 @@ int jit_prepare(const struct gpuhook_config *cfg, const struct domain_spec *d) {
         if (r >= 0)
                 r = jit_prepare_pci(&s);
         if (r >= 0)
+                r = jit_prepare_vgpus(&s);
+        if (r >= 0)
                 r = jit_prepare_mdevs(&s);
         if (r < 0 && s.ledger)
                 jit_rollback(&s);

@@ -4,6 +4,8 @@
 #include "internal.h"
 #include "log.h"
 #include "mdev.h"
+#include "nvidia-vgpu.h"
+#include "sriov.h"
 #include "pci-bind.h"
 
 static int undo_mdev(struct jit_state *s, const struct ledger_entry *e) {
@@ -45,6 +47,10 @@ int jit_undo_entry(struct jit_state *s, const struct ledger_entry *e) {
                 return pci_restore(e->id, e->driver, e->override, s->cfg->bind_timeout_ms);
         case LEDGER_CONSOLE:
                 return undo_console(s, e);
+        case LEDGER_VGPU:
+                return nvidia_vgpu_clear(e->id, s->cfg->remove_timeout_ms);
+        case LEDGER_SRIOV:
+                return sriov_restore(e->id, e->type, s->cfg->bind_timeout_ms);
         default:
                 return -EINVAL;
         }

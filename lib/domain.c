@@ -23,6 +23,9 @@ struct domain_spec *domain_spec_free(struct domain_spec *d) {
         }
         free(d->requests);
         free(d->pci_requests);
+        for (size_t i = 0; i < d->n_vgpu_requests; i++)
+                free(d->vgpu_requests[i].type);
+        free(d->vgpu_requests);
         free(d->mdevs);
         free(d->pcis);
         free(d->name);
@@ -272,9 +275,39 @@ static int parse_pci_request(xmlNodePtr m, struct domain_spec *d, size_t *cap, s
         return 0;
 }
 
+static int parse_vgpu_request(xmlNodePtr m, struct domain_spec *d, size_t *cap, struct strset *seen) {
+        _cleanup_free_ char *address = xml_prop(m, "address"), *type = xml_prop(m, "type");
+        struct vgpu_request req = { 0 };
+        struct pci_addr a;
+        int r;
+
+        for (xmlAttrPtr at = m->properties; at; at = at->next) {
+                const char *n = (const char *)at->name;
+                if (at->ns || (!streq(n, "address") && !streq(n, "type")))
+                        return log_fail(-EINVAL, "<gpuhook:vgpu> has unknown attribute '%s'; allowed: address, type", shown(n));
+        }
+        if (!address || pci_addr_parse(address, &a) < 0)
+                return log_fail(-EINVAL, "<gpuhook:vgpu> has %s address '%s'; expected the VF's PCI address like 0000:c1:00.4",
+                                address ? "an invalid" : "no", address ? shown(address) : "");
+        pci_addr_format(&a, req.bdf);
+        if (!type || !mdev_type_name_valid(type))
+                return log_fail(-EINVAL, "<gpuhook:vgpu address='%s'> needs type= (an id or name from the VF's nvidia/creatable_vgpu_types)",
+                                req.bdf);
+        r = strset_add(seen, req.bdf);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return log_fail(-EINVAL, "VF %s has two <gpuhook:vgpu> lines; keep one", req.bdf);
+        if (grow_one((void **)&d->vgpu_requests, d->n_vgpu_requests, cap, sizeof(req)) < 0)
+                return -ENOMEM;
+        req.type = TAKE_PTR(type);
+        d->vgpu_requests[d->n_vgpu_requests++] = req;
+        return 0;
+}
+
 static int parse_metadata(xmlNodePtr meta, struct domain_spec *d) {
-        struct strset seen = { 0 }, seen_pci = { 0 };
-        size_t cap = 0, cap_pci = 0;
+        struct strset seen = { 0 }, seen_pci = { 0 }, seen_vgpu = { 0 };
+        size_t cap = 0, cap_pci = 0, cap_vgpu = 0;
         int r = 0;
 
         for (xmlNodePtr c = meta ? meta->children : NULL; c && r >= 0; c = c->next) {
@@ -289,10 +322,13 @@ static int parse_metadata(xmlNodePtr meta, struct domain_spec *d) {
                                 r = parse_mdev_request(m, d, &cap, &seen);
                         else if (xml_name_is(m, "pci"))
                                 r = parse_pci_request(m, d, &cap_pci, &seen_pci);
+                        else if (xml_name_is(m, "vgpu"))
+                                r = parse_vgpu_request(m, d, &cap_vgpu, &seen_vgpu);
                 }
         }
         strset_free(&seen);
         strset_free(&seen_pci);
+        strset_free(&seen_vgpu);
         return r;
 }
 
@@ -357,6 +393,13 @@ int domain_parse(const char *xml, size_t len, struct domain_spec **ret) {
                 return r;
         *ret = TAKE_PTR(d);
         return 0;
+}
+
+const struct vgpu_request *domain_find_vgpu(const struct domain_spec *d, const char *bdf) {
+        for (size_t i = 0; i < d->n_vgpu_requests; i++)
+                if (streq(d->vgpu_requests[i].bdf, bdf))
+                        return &d->vgpu_requests[i];
+        return NULL;
 }
 
 const struct mdev_request *domain_find_request(const struct domain_spec *d, const char *uuid) {

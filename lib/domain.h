@@ -44,6 +44,13 @@ struct pci_request {
         bool allow_boot_console; /* may be detached although it drives the console */
 };
 
+/* <gpuhook:vgpu address= type=>: an NVIDIA SR-IOV vGPU (vendor-specific
+ * VFIO, vGPU 17+) on the VF passed as <hostdev type='pci' managed='no'>. */
+struct vgpu_request {
+        char bdf[PCI_ADDR_LEN + 1];
+        char *type; /* a type id from creatable_vgpu_types, or its name */
+};
+
 struct domain_spec {
         char *name;
         char uuid[UUID_STRING_LEN + 1];
@@ -55,6 +62,8 @@ struct domain_spec {
         size_t n_requests;
         struct pci_request *pci_requests;
         size_t n_pci_requests;
+        struct vgpu_request *vgpu_requests;
+        size_t n_vgpu_requests;
         struct nodeset numa;
 };
 
@@ -70,3 +79,4 @@ static inline void domain_spec_freep(struct domain_spec **d) { domain_spec_free(
 #define _cleanup_domain_spec_ _cleanup_(domain_spec_freep)
 
 const struct mdev_request *domain_find_request(const struct domain_spec *d, const char *uuid);
+const struct vgpu_request *domain_find_vgpu(const struct domain_spec *d, const char *bdf);

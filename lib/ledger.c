@@ -16,6 +16,8 @@ static const char *const kind_names[_LEDGER_KIND_MAX] = {
         [LEDGER_MDEV] = "mdev",
         [LEDGER_PCI] = "pci",
         [LEDGER_CONSOLE] = "console",
+        [LEDGER_VGPU] = "vgpu",
+        [LEDGER_SRIOV] = "sriov",
 };
 
 const char *ledger_kind_to_string(enum ledger_kind k) {
@@ -82,6 +84,13 @@ static int parse_entry(xmlNodePtr n, struct ledger_entry *e) {
                         return -EINVAL;
                 copy_field(e->type, sizeof(e->type), type);
                 copy_field(e->driver, sizeof(e->driver), driver);
+        } else if (k == LEDGER_VGPU || k == LEDGER_SRIOV) {
+                _cleanup_free_ char *value = xml_prop(n, k == LEDGER_VGPU ? "type" : "previous");
+                unsigned u;
+                id = xml_prop(n, "address");
+                if (!id || !pci_addr_valid(id) || !value || safe_atou(value, &u) < 0)
+                        return -EINVAL;
+                copy_field(e->type, sizeof(e->type), value);
         } else {
                 _cleanup_free_ char *driver = xml_prop(n, "driver"), *override = xml_prop(n, "override");
                 id = xml_prop(n, "address");
@@ -217,6 +226,9 @@ int ledger_commit(struct ledger *l) {
                         set_prop(n, "parent", e->parent);
                         set_prop(n, "type", e->type);
                         set_prop(n, "origin", e->defined ? "defined" : "created");
+                } else if (e->kind == LEDGER_VGPU || e->kind == LEDGER_SRIOV) {
+                        set_prop(n, "address", e->id);
+                        set_prop(n, e->kind == LEDGER_VGPU ? "type" : "previous", e->type);
                 } else if (e->kind == LEDGER_CONSOLE) {
                         set_prop(n, "name", e->id);
                         set_prop(n, "type", e->type);

@@ -20,6 +20,8 @@ enum ledger_kind {
         LEDGER_MDEV, /* an mdev gpuhook created or started */
         LEDGER_PCI,  /* a PCI function gpuhook moved to vfio-pci */
         LEDGER_CONSOLE, /* a vtconsole or firmware framebuffer gpuhook unbound */
+        LEDGER_VGPU,    /* an NVIDIA VF whose current_vgpu_type gpuhook set */
+        LEDGER_SRIOV,   /* a PF whose sriov_numvfs gpuhook raised */
         _LEDGER_KIND_MAX,
 };
 
@@ -33,7 +35,8 @@ struct ledger_entry {
         enum ledger_state state;
         char id[MDEV_NAME_MAX + 1];     /* mdev UUID, PCI address, console name */
         char parent[MDEV_NAME_MAX + 1]; /* mdev: parent device */
-        char type[MDEV_NAME_MAX + 1];   /* mdev: type id; console: "vtcon" or "framebuffer" */
+        char type[MDEV_NAME_MAX + 1];   /* mdev: type id; console: "vtcon"/"framebuffer"; vgpu: type id;
+                                         * sriov: the numvfs to go back to */
         bool defined;                   /* mdev: started from an mdevctl definition (stop, never undefine) */
         char driver[MDEV_NAME_MAX + 1]; /* pci: original driver, "" = none; console: framebuffer driver */
         char override[MDEV_NAME_MAX + 1]; /* pci: original driver_override, "" = none */

@@ -24,6 +24,12 @@ void host_view_free(struct host_view *v) {
         *v = (struct host_view){ 0 };
 }
 
+const char *mdev_parent_card(const struct mdev_parent_info *p) { return *p->card ? p->card : p->name; }
+
+static bool same_card(const struct mdev_parent_info *a, const struct mdev_parent_info *b) {
+        return streq(mdev_parent_card(a), mdev_parent_card(b));
+}
+
 unsigned mdev_parent_in_use(const struct mdev_parent_info *p) {
         unsigned n = 0;
         for (size_t t = 0; t < p->n_types; t++)
@@ -107,10 +113,44 @@ int placement_resolve_type(const struct host_view *v, const char *type, const ch
         return -ENOENT;
 }
 
-/* Better candidate first: NUMA match, then policy, then capacity, then name
- * so that the choice is deterministic. */
-static bool better(const struct host_view *v, const struct placement_request *req, size_t a, size_t ta, size_t b,
-                   size_t tb) {
+/* Instances in use on each parent's card, indexed like the parents:
+ * linear in the number of parents. */
+static unsigned *card_loads(const struct host_view *v) {
+        unsigned *per_card = calloc(v->n_parents + 1, sizeof(unsigned));
+        size_t *card_of = calloc(v->n_parents + 1, sizeof(size_t));
+        unsigned *load = calloc(v->n_parents + 1, sizeof(unsigned));
+        struct strset cards = { 0 };
+        size_t next = 0;
+
+        if (!per_card || !card_of || !load)
+                goto fail;
+        for (size_t i = 0; i < v->n_parents; i++) {
+                const char *card = mdev_parent_card(&v->parents[i]);
+                if (!strset_get(&cards, card, &card_of[i])) {
+                        if (strset_put(&cards, card, next) < 0)
+                                goto fail;
+                        card_of[i] = next++;
+                }
+                per_card[card_of[i]] += mdev_parent_in_use(&v->parents[i]);
+        }
+        for (size_t i = 0; i < v->n_parents; i++)
+                load[i] = per_card[card_of[i]];
+        strset_free(&cards);
+        free(per_card);
+        free(card_of);
+        return load;
+fail:
+        strset_free(&cards);
+        free(per_card);
+        free(card_of);
+        free(load);
+        return NULL;
+}
+
+/* Better candidate first: NUMA match, then policy (by card load), then
+ * capacity, then name so that the choice is deterministic. */
+static bool better(const struct host_view *v, const struct placement_request *req, const unsigned *load, size_t a,
+                   size_t ta, size_t b, size_t tb) {
         const struct mdev_parent_info *pa = &v->parents[a], *pb = &v->parents[b];
         bool numa_pref = req->numa && req->numa->any;
         if (numa_pref) {
@@ -118,7 +158,8 @@ static bool better(const struct host_view *v, const struct placement_request *re
                 if (ina != inb)
                         return ina;
         }
-        unsigned ua = mdev_parent_in_use(pa), ub = mdev_parent_in_use(pb);
+        unsigned ua = load ? load[a] : mdev_parent_in_use(pa);
+        unsigned ub = load ? load[b] : mdev_parent_in_use(pb);
         unsigned fa = pa->types[ta].available, fb = pb->types[tb].available;
         if (req->policy == PLACEMENT_SPREAD) {
                 if (ua != ub)
@@ -134,15 +175,34 @@ static bool better(const struct host_view *v, const struct placement_request *re
         return strcmp(pa->name, pb->name) < 0;
 }
 
-static void explain_parent(const struct mdev_parent_info *p, const struct mdev_type_info *ti, struct strbuf *why) {
+/* Which other type holds P's card, if the one-type rule is why TI is 0. */
+static const char *type_blocking(const struct host_view *v, const struct mdev_parent_info *p,
+                                 const struct mdev_type_info *ti) {
+        for (size_t i = 0; i < v->n_parents; i++) {
+                const struct mdev_parent_info *q = &v->parents[i];
+                if (!same_card(q, p))
+                        continue;
+                for (size_t t = 0; t < q->n_types; t++)
+                        if (q->types[t].in_use > 0 && !streq(q->types[t].id, ti->id))
+                                return q->types[t].id;
+        }
+        return NULL;
+}
+
+static void explain_parent(const struct host_view *v, const struct mdev_parent_info *p,
+                           const struct mdev_type_info *ti, struct strbuf *why) {
         strbuf_appendf(why, " %s has %u left", p->name, ti->available);
         if (ti->available == 0 && p->one_type_at_a_time) {
-                for (size_t t = 0; t < p->n_types; t++)
-                        if (p->types[t].in_use > 0 && &p->types[t] != ti) {
-                                strbuf_appendf(why, " (it already hosts %s; %s cannot be added until it is empty)",
-                                               p->types[t].id, ti->id);
-                                return;
-                        }
+                const char *other = type_blocking(v, p, ti);
+                if (other) {
+                        if (!*p->card || streq(p->card, p->name))
+                                strbuf_appendf(why, " (%s already hosts %s; %s cannot be added until it is empty)", p->name,
+                                               other, ti->id);
+                        else
+                                strbuf_appendf(why, " (its card %s already hosts %s; %s cannot be added until the card is empty)",
+                                               p->card, other, ti->id);
+                        return;
+                }
         }
         if (ti->in_use)
                 strbuf_appendf(why, " (%u in use)", ti->in_use);
@@ -152,6 +212,7 @@ int placement_choose(const struct host_view *v, const struct placement_request *
                      struct placement_choice *ret, struct strbuf *why) {
         bool found_best = false, offered = false;
         size_t best = 0, best_t = 0;
+        _cleanup_free_ unsigned *load = card_loads(v);
 
         for (size_t i = 0; i < v->n_parents; i++) {
                 const struct mdev_parent_info *p = &v->parents[i];
@@ -163,7 +224,7 @@ int placement_choose(const struct host_view *v, const struct placement_request *
                         offered = true;
                         if (p->types[t].available == 0)
                                 continue;
-                        if (!found_best || better(v, req, i, t, best, best_t)) {
+                        if (!found_best || better(v, req, load, i, t, best, best_t)) {
                                 best = i;
                                 best_t = t;
                                 found_best = true;
@@ -196,7 +257,7 @@ int placement_choose(const struct host_view *v, const struct placement_request *
                         continue;
                 if (!first)
                         strbuf_appendf(why, ";");
-                explain_parent(p, ti, why);
+                explain_parent(v, p, ti, why);
                 first = false;
         }
         strbuf_appendf(why, "; stop a VM that uses one, or choose another type or parent");
@@ -209,8 +270,18 @@ void host_view_consume(struct host_view *v, const struct placement_choice *c) {
         if (ti->available > 0)
                 ti->available--;
         ti->in_use++;
-        if (p->one_type_at_a_time)
+        if (p->one_instance)
                 for (size_t t = 0; t < p->n_types; t++)
-                        if (t != c->type)
-                                p->types[t].available = 0;
+                        p->types[t].available = 0;
+        if (!p->one_type_at_a_time)
+                return;
+        /* The rule holds for the whole card (every VF of it). */
+        for (size_t i = 0; i < v->n_parents; i++) {
+                struct mdev_parent_info *q = &v->parents[i];
+                if (!same_card(q, p))
+                        continue;
+                for (size_t t = 0; t < q->n_types; t++)
+                        if (!streq(q->types[t].id, ti->id))
+                                q->types[t].available = 0;
+        }
 }

@@ -35,6 +35,11 @@ struct mdev_parent_info {
         /* Vendor rule (NVIDIA time-sliced GPUs): once one type has an
          * instance, no other type can be created until the parent is empty. */
         bool one_type_at_a_time;
+        /* SR-IOV VFs on the mdev path (A100/A30/A10): one instance in all. */
+        bool one_instance;
+        /* The physical card: the PF of a VF, else the parent itself. Load
+         * (compact/spread) and the one-type rule count per card. */
+        char card[MDEV_NAME_MAX + 1]; /* "" = the parent itself */
         const void *driver; /* plugin driver that claimed the parent */
         struct mdev_type_info *types;
         size_t n_types;
@@ -46,6 +51,8 @@ struct host_view {
 };
 
 void host_view_free(struct host_view *v);
+/* The card a parent belongs to (its own name when it has none). */
+const char *mdev_parent_card(const struct mdev_parent_info *p);
 unsigned mdev_parent_in_use(const struct mdev_parent_info *p);
 struct mdev_type_info *mdev_parent_find_type(const struct mdev_parent_info *p, const char *type_id);
 struct mdev_parent_info *host_view_find_parent(const struct host_view *v, const char *name);

@@ -3,9 +3,11 @@
 
 #include "driver.h"
 #include "sysfs.h"
+#include "validate.h"
 
 /* Most specific first; the generic driver claims anything left. */
 static const struct mdev_driver *const mdev_drivers[] = {
+        &mdev_driver_nvidia_vf,
         &mdev_driver_nvidia_legacy,
         &mdev_driver_generic,
 };
@@ -26,11 +28,11 @@ static unsigned read_hex_id(const char *path) {
 
 int mdev_parent_probe_read(const char *name, struct mdev_parent_probe *ret) {
         _cleanup_free_ char *vendor = sysfs_mdev_parent_attr(name, "vendor"), *device = sysfs_mdev_parent_attr(name, "device"),
-                            *driver = sysfs_mdev_parent_attr(name, "driver");
+                            *driver = sysfs_mdev_parent_attr(name, "driver"), *physfn = sysfs_mdev_parent_attr(name, "physfn");
         char link[PATH_MAX];
         ssize_t n;
 
-        if (!vendor || !device || !driver)
+        if (!vendor || !device || !driver || !physfn)
                 return -errno;
         *ret = (struct mdev_parent_probe){ .name = name };
         ret->vendor = read_hex_id(vendor);
@@ -40,6 +42,14 @@ int mdev_parent_probe_read(const char *name, struct mdev_parent_probe *ret) {
                 link[n] = 0;
                 const char *base = strrchr(link, '/');
                 snprintf(ret->driver, sizeof(ret->driver), "%s", base ? base + 1 : link);
+        }
+        n = readlink(physfn, link, sizeof(link) - 1);
+        if (n > 0) {
+                link[n] = 0;
+                const char *base = strrchr(link, '/');
+                base = base ? base + 1 : link;
+                if (pci_addr_valid(base))
+                        snprintf(ret->physfn, sizeof(ret->physfn), "%s", base);
         }
         return 0;
 }

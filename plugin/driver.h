@@ -14,6 +14,7 @@ struct mdev_parent_probe {
         unsigned vendor;    /* PCI vendor id, 0 if not a PCI device */
         unsigned device;    /* PCI device id */
         char driver[64];    /* bound driver, "" if none */
+        char physfn[64];    /* the PF when the parent is an SR-IOV VF, else "" */
 };
 
 struct mdev_op {
@@ -42,6 +43,7 @@ struct mdev_driver {
 
 extern const struct mdev_driver mdev_driver_generic;
 extern const struct mdev_driver mdev_driver_nvidia_legacy;
+extern const struct mdev_driver mdev_driver_nvidia_vf;
 
 /* The driver that claims PARENT (the generic one claims every mdev parent). */
 const struct mdev_driver *mdev_driver_for(const struct mdev_parent_probe *p);

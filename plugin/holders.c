@@ -54,16 +54,13 @@ static int collect_nodes(const char *bdf, const char *driver, struct node **v, s
         return r;
 }
 
-int device_holders(const char *bdf, const char *driver, struct strbuf *out) {
-        _cleanup_free_ struct node *nodes = NULL;
-        size_t n_nodes = 0;
-        int found = 0, r;
+static int holders_of(const struct node *nodes, size_t n_nodes, struct strbuf *out) {
+        int found = 0;
         DIR *proc;
         struct dirent *pe;
 
-        r = collect_nodes(bdf, driver, &nodes, &n_nodes);
-        if (r < 0 || n_nodes == 0)
-                return r;
+        if (n_nodes == 0)
+                return 0;
         proc = opendir("/proc");
         if (!proc)
                 return -errno;
@@ -98,4 +95,30 @@ int device_holders(const char *bdf, const char *driver, struct strbuf *out) {
         }
         closedir(proc);
         return found;
+}
+
+int device_holders(const char *bdf, const char *driver, struct strbuf *out) {
+        _cleanup_free_ struct node *nodes = NULL;
+        size_t n_nodes = 0;
+        int r = collect_nodes(bdf, driver, &nodes, &n_nodes);
+        return r < 0 ? r : holders_of(nodes, n_nodes, out);
+}
+
+int mdev_holders(const char *uuid, struct strbuf *out) {
+        _cleanup_free_ struct node *nodes = NULL;
+        _cleanup_free_ char *link = sysfs_path(SYSFS_MDEV_DEVICES, uuid, "iommu_group", NULL);
+        char target[4096];
+        size_t n_nodes = 0;
+        ssize_t n;
+
+        if (!link)
+                return -errno;
+        n = readlink(link, target, sizeof(target) - 1);
+        if (n < 0)
+                return errno == ENOENT ? 0 : -errno;
+        target[n] = 0;
+        const char *group = strrchr(target, '/');
+        _cleanup_free_ char *node = sysfs_path("/dev/vfio", group ? group + 1 : target, NULL);
+        int r = node ? add_node(&nodes, &n_nodes, node) : -errno;
+        return r < 0 ? r : holders_of(nodes, n_nodes, out);
 }

@@ -8,3 +8,6 @@
  * hangs until they let go, so gpuhook refuses and names them instead.
  * Appends "1234 (Xorg), 5678 (nvidia-smi)" to OUT; returns how many. */
 int device_holders(const char *bdf, const char *driver, struct strbuf *out);
+/* The same for the VFIO group node of mdev UUID (/dev/vfio/N): who still
+ * has the vGPU open (QEMU, nvidia-vgpu-mgr). */
+int mdev_holders(const char *uuid, struct strbuf *out);

@@ -3,6 +3,7 @@
 
 #include "iommu.h"
 #include "sysfs.h"
+#include "util.h"
 
 int iommu_group_count(void) {
         DIR *d = opendir(SYSFS_IOMMU_GROUPS);

@@ -23,7 +23,9 @@ struct unit_test {
         void (*fn)(void);
 };
 
+/* clang-format off */
 #define UNIT_TEST(f) { #f, f }
+/* clang-format on */
 
 static inline void unit_setup(void) {
         log_failure_clear();
@@ -59,7 +61,7 @@ fail:
         return 99; /* meson: hard error */
 }
 
-#define UNIT_MAIN(suite_name, ...)                                                                                    \
+#define UNIT_MAIN(suite_name, ...)                                                                                     \
         int main(void) {                                                                                               \
                 static const struct unit_test unit_tests_[] = { __VA_ARGS__ };                                         \
                 return unit_run(suite_name, unit_tests_, ELEMENTSOF(unit_tests_));                                     \
@@ -85,8 +87,9 @@ _printf_(4, 5) static inline void unit_check(bool ok, unsigned line, const char 
 #define ASSERT_FAILURE_HAS(needle)                                                                                     \
         do {                                                                                                           \
                 const char *f_ = log_failure();                                                                        \
-                unit_check(f_ && strstr(f_, (needle)), __LINE__, __FILE__, "failure %s%s%s does not contain '%s'",     \
-                           f_ ? "'" : "", f_ ? f_ : "(none recorded)", f_ ? "'" : "", (needle));                       \
+                unit_check(f_ != NULL && strstr(f_, (needle)) != NULL, __LINE__, __FILE__,                             \
+                           "failure %s%s%s does not contain '%s'", f_ ? "'" : "", f_ ? f_ : "(none recorded)",         \
+                           f_ ? "'" : "", (needle));                                                                   \
         } while (0)
 
 #define ASSERT_NO_FAILURE()                                                                                            \
@@ -98,8 +101,8 @@ _printf_(4, 5) static inline void unit_check(bool ok, unsigned line, const char 
 #define ASSERT_STR_HAS(haystack, needle)                                                                               \
         do {                                                                                                           \
                 const char *h_ = (haystack);                                                                           \
-                unit_check(h_ && strstr(h_, (needle)), __LINE__, __FILE__, "'%s' does not contain '%s'",               \
-                           h_ ? h_ : "(null)", (needle));                                                              \
+                unit_check(h_ != NULL && strstr(h_, (needle)) != NULL, __LINE__, __FILE__,                             \
+                           "'%s' does not contain '%s'", h_ ? h_ : "(null)", (needle));                                \
         } while (0)
 
 #define ASSERT_STR_LACKS(haystack, needle)                                                                             \
@@ -112,7 +115,7 @@ _printf_(4, 5) static inline void unit_check(bool ok, unsigned line, const char 
 #define ASSERT_STR_EQ(actual, expected)                                                                                \
         do {                                                                                                           \
                 const char *a_ = (actual), *e_ = (expected);                                                           \
-                unit_check(a_ && streq(a_, e_), __LINE__, __FILE__, "%s is '%s', expected '%s'", #actual,              \
+                unit_check(a_ != NULL && streq(a_, e_), __LINE__, __FILE__, "%s is '%s', expected '%s'", #actual,      \
                            a_ ? a_ : "(null)", e_);                                                                    \
         } while (0)
 

@@ -17,6 +17,10 @@ static void test_defaults(void) {
         CU_ASSERT_EQUAL(c.max_xml_bytes, 16u << 20);
         CU_ASSERT_PTR_NULL(c.state_dir);
         CU_ASSERT_PTR_NULL(c.mdevctl_path);
+        CU_ASSERT_EQUAL(c.companion_classes, COMPANION_DEFAULT);
+        CU_ASSERT_EQUAL(c.n_allow_devices, 0);
+        CU_ASSERT_FALSE(c.allow_boot_console);
+        CU_ASSERT_EQUAL(c.bind_timeout_ms, 10000);
         /* An empty file (or only comments) changes nothing. */
         CU_ASSERT_EQUAL(config_parse_text(&c, PATH, ""), 0);
         CU_ASSERT_EQUAL(config_parse_text(&c, PATH, "# nothing\n\n   \n\t# indented comment\n"), 0);
@@ -37,7 +41,11 @@ static void test_every_key_valid(void) {
                                                 "log_level = debug\n"
                                                 "state_dir = /var/lib/gpuhook-test\n"
                                                 "mdevctl = /usr/local/sbin/mdevctl\n"
-                                                "max_xml_kib = 4\n"),
+                                                "max_xml_kib = 4\n"
+                                                "companion_classes = display, audio\n"
+                                                "allow_devices = 42:00.0, 0000:43:00.1 0000:44:00.0\n"
+                                                "allow_boot_console = yes\n"
+                                                "bind_timeout = 600\n"),
                               0);
         ASSERT_NO_FAILURE();
         CU_ASSERT_EQUAL(c.placement, PLACEMENT_SPREAD);
@@ -48,6 +56,13 @@ static void test_every_key_valid(void) {
         ASSERT_STR_EQ(c.state_dir, "/var/lib/gpuhook-test");
         ASSERT_STR_EQ(c.mdevctl_path, "/usr/local/sbin/mdevctl");
         CU_ASSERT_EQUAL(c.max_xml_bytes, 4096);
+        CU_ASSERT_EQUAL(c.companion_classes, COMPANION_DISPLAY | COMPANION_AUDIO);
+        CU_ASSERT_EQUAL_FATAL(c.n_allow_devices, 3);
+        ASSERT_STR_EQ(c.allow_devices[0], "0000:42:00.0"); /* canonical */
+        ASSERT_STR_EQ(c.allow_devices[1], "0000:43:00.1");
+        ASSERT_STR_EQ(c.allow_devices[2], "0000:44:00.0");
+        CU_ASSERT_TRUE(c.allow_boot_console);
+        CU_ASSERT_EQUAL(c.bind_timeout_ms, 600000);
 
         /* Spacing around '=' is free; the last setting of a key wins. */
         CU_ASSERT_EQUAL(config_parse_text(&c, PATH,
@@ -55,13 +70,23 @@ static void test_every_key_valid(void) {
                                           "  log_level\t=\terror  \n"
                                           "log_level = warning\n"
                                           "max_xml_kib = 1048576\r\n"
-                                          "state_dir = /run/x\n"),
+                                          "state_dir = /run/x\n"
+                                          "companion_classes = none\n"
+                                          "allow_boot_console = false\n"),
                         0);
         CU_ASSERT_EQUAL(c.placement, PLACEMENT_COMPACT);
         CU_ASSERT_EQUAL(c.log_level, LOG_WARNING);
         CU_ASSERT_EQUAL(c.max_xml_bytes, (size_t)1048576 * 1024);
         ASSERT_STR_EQ(c.state_dir, "/run/x");
-        log_set_level(LOG_INFO);
+        CU_ASSERT_EQUAL(c.companion_classes, 0);
+        CU_ASSERT_FALSE(c.allow_boot_console);
+        for (const char *const *b = (const char *const[]){ "1", "true", "yes", NULL }; *b; b++) {
+                char line[64];
+                c.allow_boot_console = false;
+                snprintf(line, sizeof(line), "allow_boot_console = %s\n", *b);
+                CU_ASSERT_EQUAL(config_parse_text(&c, PATH, line), 0);
+                unit_check(c.allow_boot_console, __LINE__, __FILE__, "allow_boot_console = %s is not true", *b);
+        }
         config_done(&c);
         CU_ASSERT_PTR_NULL(c.state_dir);
         CU_ASSERT_PTR_NULL(c.mdevctl_path);
@@ -106,6 +131,14 @@ static void test_every_key_invalid(void) {
         expect_bad_value("max_xml_kib", "3", __LINE__);
         expect_bad_value("max_xml_kib", "1048577", __LINE__);
         expect_bad_value("max_xml_kib", "16M", __LINE__);
+        expect_bad_value("companion_classes", "gpu", __LINE__);
+        expect_bad_value("companion_classes", "display none", __LINE__);
+        expect_bad_value("allow_devices", "0000:41:00.8", __LINE__);
+        expect_bad_value("allow_devices", "0000:41:00.0, ../x", __LINE__);
+        expect_bad_value("allow_boot_console", "maybe", __LINE__);
+        expect_bad_value("allow_boot_console", "YES", __LINE__);
+        expect_bad_value("bind_timeout", "0", __LINE__);
+        expect_bad_value("bind_timeout", "601", __LINE__);
 }
 
 /* KNOWN BUG (lib/conf.c:70, set_abs_path): only "/../" is looked for, so a
@@ -244,6 +277,7 @@ static void test_load_default_env(void) {
         unit_rm_rf(dir);
 }
 
+/* clang-format off */
 UNIT_MAIN("conf",
           UNIT_TEST(test_defaults),
           UNIT_TEST(test_every_key_valid),
@@ -256,3 +290,4 @@ UNIT_MAIN("conf",
           UNIT_TEST(test_message_sanitized),
           UNIT_TEST(test_load_file),
           UNIT_TEST(test_load_default_env))
+/* clang-format on */

@@ -51,7 +51,9 @@ static char *domain_xml(const char *devices, const char *meta) {
 #define PCI_HOSTDEV(managed, domain, bus, slot, function)                                                              \
         "    <hostdev mode='subsystem' type='pci' managed='" managed "'>\n"                                            \
         "      <driver name='vfio'/>\n"                                                                                \
-        "      <source><address domain='" domain "' bus='" bus "' slot='" slot "' function='" function "'/></source>\n" \
+        "      <source>\n"                                                                                             \
+        "        <address domain='" domain "' bus='" bus "' slot='" slot "' function='" function "'/>\n"               \
+        "      </source>\n"                                                                                            \
         "    </hostdev>\n"
 
 /* Parse; on success return the spec, else NULL with the return in *ret_r. */
@@ -89,16 +91,23 @@ static void expect_reject_impl(const char *xml, unsigned line, const char *const
         } while (0)
 
 static void test_realistic_domain(void) {
-        _cleanup_free_ char *xml = domain_xml(
-                MDEV_HOSTDEV(M1) "    <hostdev mode='subsystem' type='mdev' model='vfio-pci'>\n"
-                                 "      <source><address uuid='0B1C2D3E-4F50-4A61-8B72-93A4B5C6D7E8'/></source>\n"
-                                 "    </hostdev>\n" PCI_HOSTDEV("yes", "0x0000", "0x41", "0x00", "0x1")
-                        PCI_HOSTDEV("no", "0x0000", "0x42", "0x00", "0x0"),
+        /* clang-format off */
+        static const char devices[] =
+                MDEV_HOSTDEV(M1)
+                /* Upper case, no managed=: as a user may write it. */
+                "    <hostdev mode='subsystem' type='mdev' model='vfio-pci'>\n"
+                "      <source><address uuid='0B1C2D3E-4F50-4A61-8B72-93A4B5C6D7E8'/></source>\n"
+                "    </hostdev>\n"
+                PCI_HOSTDEV("yes", "0x0000", "0x41", "0x00", "0x1")
+                PCI_HOSTDEV("no", "0x0000", "0x42", "0x00", "0x0");
+        /* clang-format on */
+        static const char meta[] =
                 "      <gpuhook:mdev uuid='" M1 "' type='nvidia-300' parent='0000:41:00.0' placement='spread'>\n"
                 "        <gpuhook:param name='frl_config' value='0'/>\n"
                 "        <gpuhook:param name='extra' value='x y'/>\n"
                 "      </gpuhook:mdev>\n"
-                "      <gpuhook:mdev uuid='" M2 "' type='GRID V100-8C'/>\n");
+                "      <gpuhook:mdev uuid='" M2 "' type='GRID V100-8C'/>\n";
+        _cleanup_free_ char *xml = domain_xml(devices, meta);
         _cleanup_domain_spec_ struct domain_spec *d = NULL;
         int r;
 
@@ -159,12 +168,13 @@ static void test_no_gpu_devices(void) {
 }
 
 static void test_model_ccw_ap_default(void) {
-        _cleanup_free_ char *xml = domain_xml(
-                "<hostdev mode='subsystem' type='mdev' model='vfio-ccw'><source><address uuid='" M1 "'/></source></hostdev>"
-                "<hostdev mode='subsystem' type='mdev'><source><address uuid='" M2 "'/></source></hostdev>"
-                "<hostdev mode='subsystem' type='mdev' model='vfio-ap'><source>"
-                "<address uuid='11111111-2222-4333-8444-555555555555'/></source></hostdev>",
-                NULL);
+        _cleanup_free_ char *xml =
+                domain_xml("<hostdev mode='subsystem' type='mdev' model='vfio-ccw'><source><address uuid='" M1
+                           "'/></source></hostdev>"
+                           "<hostdev mode='subsystem' type='mdev'><source><address uuid='" M2 "'/></source></hostdev>"
+                           "<hostdev mode='subsystem' type='mdev' model='vfio-ap'><source>"
+                           "<address uuid='11111111-2222-4333-8444-555555555555'/></source></hostdev>",
+                           NULL);
         _cleanup_domain_spec_ struct domain_spec *d = NULL;
         int r;
 
@@ -241,29 +251,34 @@ static void test_params(void) {
                           "<gpuhook:mdev uuid='" M1 "' type='t1'><gpuhook:param name='a b' value='1'/></gpuhook:mdev>",
                           "parameter name 'a b'");
         EXPECT_REJECT_DOM(MDEV_HOSTDEV(M1),
-                          "<gpuhook:mdev uuid='" M1 "' type='t1'><gpuhook:param name='a' value='1,b=2'/></gpuhook:mdev>",
+                          "<gpuhook:mdev uuid='" M1
+                          "' type='t1'><gpuhook:param name='a' value='1,b=2'/></gpuhook:mdev>",
                           "parameter a has a value with a control character, ',' or '='");
         EXPECT_REJECT_DOM(MDEV_HOSTDEV(M1),
-                          "<gpuhook:mdev uuid='" M1 "' type='t1'><gpuhook:param name='a' value='x&#10;y'/></gpuhook:mdev>",
+                          "<gpuhook:mdev uuid='" M1
+                          "' type='t1'><gpuhook:param name='a' value='x&#10;y'/></gpuhook:mdev>",
                           "control character");
-        EXPECT_REJECT_DOM(MDEV_HOSTDEV(M1), "<gpuhook:mdev uuid='" M1 "' type='t1'><gpuhook:param name='a'/></gpuhook:mdev>",
+        EXPECT_REJECT_DOM(MDEV_HOSTDEV(M1),
+                          "<gpuhook:mdev uuid='" M1 "' type='t1'><gpuhook:param name='a'/></gpuhook:mdev>",
                           "needs name= and value=");
-        EXPECT_REJECT_DOM(MDEV_HOSTDEV(M1), "<gpuhook:mdev uuid='" M1 "' type='t1'><param name='a' value='1'/></gpuhook:mdev>",
+        EXPECT_REJECT_DOM(MDEV_HOSTDEV(M1),
+                          "<gpuhook:mdev uuid='" M1 "' type='t1'><param name='a' value='1'/></gpuhook:mdev>",
                           "unexpected element <param>");
 
         char long_value[300];
         memset(long_value, 'v', 257);
         long_value[257] = 0;
-        _cleanup_free_ char *meta = strdup_printf(
-                "<gpuhook:mdev uuid='" M1 "' type='t1'><gpuhook:param name='a' value='%s'/></gpuhook:mdev>", long_value);
+        _cleanup_free_ char *meta = strdup_printf("<gpuhook:mdev uuid='" M1
+                                                  "' type='t1'><gpuhook:param name='a' value='%s'/></gpuhook:mdev>",
+                                                  long_value);
         EXPECT_REJECT_DOM(MDEV_HOSTDEV(M1), meta, "over 256 characters");
 }
 
 static void test_foreign_metadata_ignored(void) {
         /* Elements of other namespaces, or of ours outside gpuhook:devices, are not requests. */
-        _cleanup_free_ char *xml = domain_xml(
-                MDEV_HOSTDEV(M1), "<gpuhook:vgpu foo='bar'/>"
-                                  "<other:mdev xmlns:other='urn:other' uuid='" M1 "' type='t' bogus='1'/>");
+        _cleanup_free_ char *xml =
+                domain_xml(MDEV_HOSTDEV(M1), "<gpuhook:future-element foo='bar'/>"
+                                             "<other:mdev xmlns:other='urn:other' uuid='" M1 "' type='t' bogus='1'/>");
         _cleanup_domain_spec_ struct domain_spec *d = NULL;
         int r;
         d = parse(xml, &r);
@@ -273,10 +288,11 @@ static void test_foreign_metadata_ignored(void) {
 }
 
 static void test_pci_fields(void) {
-        _cleanup_free_ char *xml = domain_xml(
-                PCI_HOSTDEV("yes", "0x0001", "0xAf", "0x1f", "0x7")
-                        "<hostdev mode='subsystem' type='pci'><source><address bus='10' slot='31' function='2'/></source></hostdev>",
-                NULL);
+        static const char decimal[] = "<hostdev mode='subsystem' type='pci'>"
+                                      "<source><address bus='10' slot='31' function='2'/></source></hostdev>";
+        _cleanup_free_ char *devices =
+                strdup_printf("%s%s", PCI_HOSTDEV("yes", "0x0001", "0xAf", "0x1f", "0x7"), decimal);
+        _cleanup_free_ char *xml = domain_xml(devices, NULL);
         _cleanup_domain_spec_ struct domain_spec *d = NULL;
         int r;
         d = parse(xml, &r);
@@ -305,6 +321,39 @@ static void test_pci_fields(void) {
                           "PCI hostdev 0000:41:00.0 has managed='maybe'");
 }
 
+static void test_pci_requests(void) {
+        _cleanup_free_ char *xml = domain_xml(PCI_HOSTDEV("yes", "0x0000", "0x41", "0x00", "0x0"),
+                                              "<gpuhook:pci address='42:00.0' allow='yes'/>"
+                                              "<gpuhook:pci address='0000:41:00.0' allow-boot-console='yes'/>"
+                                              "<gpuhook:pci address='0000:43:00.1' allow='no'/>");
+        _cleanup_domain_spec_ struct domain_spec *d = NULL;
+        int r;
+
+        d = parse(xml, &r);
+        unit_check(d != NULL, __LINE__, __FILE__, "parse failed: %d %s", r, log_failure() ? log_failure() : "");
+        if (!d)
+                return;
+        CU_ASSERT_EQUAL_FATAL(d->n_pci_requests, 3);
+        ASSERT_STR_EQ(d->pci_requests[0].bdf, "0000:42:00.0");
+        CU_ASSERT_TRUE(d->pci_requests[0].allow);
+        CU_ASSERT_FALSE(d->pci_requests[0].allow_boot_console);
+        ASSERT_STR_EQ(d->pci_requests[1].bdf, "0000:41:00.0");
+        CU_ASSERT_FALSE(d->pci_requests[1].allow);
+        CU_ASSERT_TRUE(d->pci_requests[1].allow_boot_console);
+        CU_ASSERT_FALSE(d->pci_requests[2].allow);
+
+        EXPECT_REJECT_DOM(NULL, "<gpuhook:pci address='0000:41:00.0' allow='yes' force='yes'/>",
+                          "<gpuhook:pci> has unknown attribute 'force'");
+        EXPECT_REJECT_DOM(NULL, "<gpuhook:pci address='0000:41:20.0'/>", "invalid address '0000:41:20.0'");
+        EXPECT_REJECT_DOM(NULL, "<gpuhook:pci address='../../x'/>", "invalid address '../../x'");
+        EXPECT_REJECT_DOM(NULL, "<gpuhook:pci allow='yes'/>", "<gpuhook:pci> has no address");
+        EXPECT_REJECT_DOM(NULL, "<gpuhook:pci address='0000:41:00.0' allow='maybe'/>", "allow='maybe'");
+        EXPECT_REJECT_DOM(NULL, "<gpuhook:pci address='0000:41:00.0' allow-boot-console='1'/>",
+                          "allow-boot-console='1'");
+        EXPECT_REJECT_DOM(NULL, "<gpuhook:pci address='41:00.0'/><gpuhook:pci address='0000:41:00.0' allow='yes'/>",
+                          "PCI device 0000:41:00.0 is described twice");
+}
+
 static void test_numatune(void) {
         _cleanup_free_ char *xml = domain_xml(NULL, NULL), *numa = NULL, *bad = NULL;
         char *at = strstr(xml, "  <memory unit");
@@ -330,7 +379,8 @@ static void test_doctype_and_entities(void) {
         _cleanup_free_ char *xml = domain_xml(MDEV_HOSTDEV(M1), NULL);
         _cleanup_free_ char *with_doctype = strdup_printf("<!DOCTYPE domain>\n%s", xml);
         _cleanup_free_ char *with_entity = strdup_printf("<!DOCTYPE domain [<!ENTITY u '" M1 "'>]>\n%s", xml);
-        _cleanup_free_ char *xxe = strdup_printf("<!DOCTYPE domain [<!ENTITY x SYSTEM 'file:///etc/passwd'>]>\n%s", xml);
+        _cleanup_free_ char *xxe =
+                strdup_printf("<!DOCTYPE domain [<!ENTITY x SYSTEM 'file:///etc/passwd'>]>\n%s", xml);
         CU_ASSERT_FATAL(with_doctype && with_entity && xxe);
 
         EXPECT_REJECT(with_doctype, "cannot parse the domain XML: a DOCTYPE is not allowed");
@@ -399,8 +449,9 @@ static void test_ten_thousand_mdevs(void) {
 
         for (size_t i = 0; i < n; i++) {
                 snprintf(uuid, sizeof(uuid), "%08zx-0000-4000-8000-%012zx", i, i);
-                strbuf_appendf(&dev, "<hostdev mode='subsystem' type='mdev' model='vfio-pci'><source><address uuid='%s'/>"
-                                     "</source></hostdev>\n",
+                strbuf_appendf(&dev,
+                               "<hostdev mode='subsystem' type='mdev' model='vfio-pci'><source><address uuid='%s'/>"
+                               "</source></hostdev>\n",
                                uuid);
                 /* Metadata in reverse order: matched by UUID, not by position. */
                 snprintf(uuid, sizeof(uuid), "%08zx-0000-4000-8000-%012zx", n - 1 - i, n - 1 - i);
@@ -432,7 +483,11 @@ static void test_ten_thousand_mdevs(void) {
         struct strset empty = { 0 };
         struct plan p = { 0 };
         struct plan_input in = {
-                .domain = d, .existing = &empty, .ours = &empty, .defined = &empty, .view = &view,
+                .domain = d,
+                .existing = &empty,
+                .ours = &empty,
+                .defined = &empty,
+                .view = &view,
                 .default_policy = PLACEMENT_COMPACT,
         };
         r = plan_mdevs(&in, &p);
@@ -454,6 +509,7 @@ static void test_ten_thousand_mdevs(void) {
         host_view_free(&view);
 }
 
+/* clang-format off */
 UNIT_MAIN("domain",
           UNIT_TEST(test_realistic_domain),
           UNIT_TEST(test_no_gpu_devices),
@@ -465,9 +521,11 @@ UNIT_MAIN("domain",
           UNIT_TEST(test_params),
           UNIT_TEST(test_foreign_metadata_ignored),
           UNIT_TEST(test_pci_fields),
+          UNIT_TEST(test_pci_requests),
           UNIT_TEST(test_numatune),
           UNIT_TEST(test_doctype_and_entities),
           UNIT_TEST(test_malformed_and_truncated),
           UNIT_TEST(test_deep_nesting),
           UNIT_TEST(test_may_concern_us),
           UNIT_TEST(test_ten_thousand_mdevs))
+/* clang-format on */

@@ -312,6 +312,45 @@ static void test_symlinked_ledger_refused(void) {
         ASSERT_FAILURE_HAS(path);
 }
 
+static void test_console_entries(void) {
+        _cleanup_ledger_ struct ledger *l = NULL, *again = NULL;
+        _cleanup_free_ char *text = NULL;
+        struct ledger_entry vt = { .kind = LEDGER_CONSOLE, .state = LEDGER_DONE, .since = 5 };
+        struct ledger_entry fb = { .kind = LEDGER_CONSOLE, .state = LEDGER_PENDING, .since = 6 };
+
+        fresh_state();
+        snprintf(vt.id, sizeof(vt.id), "vtcon1");
+        snprintf(vt.type, sizeof(vt.type), "vtcon");
+        snprintf(fb.id, sizeof(fb.id), "efi-framebuffer.0");
+        snprintf(fb.type, sizeof(fb.type), "framebuffer");
+        snprintf(fb.driver, sizeof(fb.driver), "efi-framebuffer");
+        CU_ASSERT_EQUAL_FATAL(ledger_open(state, DOM_A, "vm-a", &l), 0);
+        ledger_append(l, &vt);
+        ledger_append(l, &fb);
+        CU_ASSERT_EQUAL_FATAL(ledger_commit(l), 0);
+        text = unit_read(state, "domains/" DOM_A ".xml");
+        ASSERT_STR_HAS(text, "<console name=\"vtcon1\" type=\"vtcon\" driver=\"\" state=\"done\" since=\"5\"/>");
+        ASSERT_STR_HAS(text, "<console name=\"efi-framebuffer.0\" type=\"framebuffer\" driver=\"efi-framebuffer\" "
+                             "state=\"pending\" since=\"6\"/>");
+
+        CU_ASSERT_EQUAL_FATAL(ledger_open(state, DOM_A, NULL, &again), 0);
+        CU_ASSERT_EQUAL_FATAL(again->n, 2);
+        const struct ledger_entry *e = ledger_find(again, LEDGER_CONSOLE, "efi-framebuffer.0");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+        ASSERT_STR_EQ(e->type, "framebuffer");
+        ASSERT_STR_EQ(e->driver, "efi-framebuffer");
+        CU_ASSERT_EQUAL(e->state, LEDGER_PENDING);
+        CU_ASSERT_PTR_NULL(ledger_find(again, LEDGER_MDEV, "vtcon1"));
+        ASSERT_STR_EQ(ledger_kind_to_string(LEDGER_CONSOLE), "console");
+
+        expect_bad_ledger("<ledger><console name='../vtcon0' type='vtcon' state='done'/></ledger>",
+                          "invalid <console> entry", __LINE__);
+        expect_bad_ledger("<ledger><console name='vtcon0' type='serial' state='done'/></ledger>",
+                          "invalid <console> entry", __LINE__);
+        expect_bad_ledger("<ledger><console name='fb0' type='framebuffer' driver='../x' state='done'/></ledger>",
+                          "invalid <console> entry", __LINE__);
+}
+
 static void test_bad_domain_uuid(void) {
         struct ledger *l = NULL;
 
@@ -429,8 +468,7 @@ static void test_find_owner(void) {
 
         /* A failure recorded before is kept. */
         log_fail(-EIO, "earlier failure");
-        CU_ASSERT_EQUAL(ledger_find_owner(state, DOM_A, LEDGER_MDEV, "33333333-3333-4333-8333-333333333333", &name),
-                        0);
+        CU_ASSERT_EQUAL(ledger_find_owner(state, DOM_A, LEDGER_MDEV, "33333333-3333-4333-8333-333333333333", &name), 0);
         ASSERT_STR_EQ(log_failure(), "earlier failure");
 
         /* No domains directory at all. */
@@ -452,6 +490,7 @@ static void test_commit_unwritable(void) {
         ASSERT_FAILURE_HAS(l->path);
 }
 
+/* clang-format off */
 UNIT_MAIN("ledger",
           UNIT_TEST(test_open_missing_is_empty),
           UNIT_TEST(test_commit_writes_file),
@@ -461,9 +500,11 @@ UNIT_MAIN("ledger",
           UNIT_TEST(test_empty_file),
           UNIT_TEST(test_invalid_entries_rejected),
           UNIT_TEST(test_symlinked_ledger_refused),
+          UNIT_TEST(test_console_entries),
           UNIT_TEST(test_bad_domain_uuid),
           UNIT_TEST(test_special_names_round_trip),
           UNIT_TEST(test_many_entries),
           UNIT_TEST(test_list_domains),
           UNIT_TEST(test_find_owner),
           UNIT_TEST(test_commit_unwritable))
+/* clang-format on */

@@ -97,7 +97,9 @@ static void test_state_dir_not_creatable(void) {
         unit_rm_rf(tmp);
 }
 
+/* clang-format off */
 UNIT_MAIN("lock",
           UNIT_TEST(test_contended_lock_times_out),
           UNIT_TEST(test_reacquire_in_same_process),
           UNIT_TEST(test_state_dir_not_creatable))
+/* clang-format on */

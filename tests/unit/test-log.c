@@ -52,6 +52,7 @@ static void test_levels(void) {
         log_set_level(saved);
 }
 
+/* clang-format off */
 UNIT_MAIN("log",
           UNIT_TEST(test_fail_returns_and_records),
           UNIT_TEST(test_first_failure_wins),
@@ -59,3 +60,4 @@ UNIT_MAIN("log",
           UNIT_TEST(test_failure_is_one_line),
           UNIT_TEST(test_long_failure_is_bounded),
           UNIT_TEST(test_levels))
+/* clang-format on */

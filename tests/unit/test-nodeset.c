@@ -18,11 +18,11 @@ static bool nodes_are(const struct nodeset *n, const int *on) {
         do {                                                                                                           \
                 struct nodeset n_;                                                                                     \
                 int r_ = nodeset_parse((text), &n_);                                                                   \
-                unit_check(r_ == 0, __LINE__, __FILE__, "nodeset_parse('%s') returned %d", (text), r_);               \
+                unit_check(r_ == 0, __LINE__, __FILE__, "nodeset_parse('%s') returned %d", (text), r_);                \
                 if (r_ == 0) {                                                                                         \
                         CU_ASSERT_TRUE(n_.any);                                                                        \
-                        unit_check(nodes_are(&n_, (const int[]){ __VA_ARGS__, -1 }), __LINE__, __FILE__,              \
-                                   "nodeset '%s' has the wrong nodes", (text));                                       \
+                        unit_check(nodes_are(&n_, (const int[]){ __VA_ARGS__, -1 }), __LINE__, __FILE__,               \
+                                   "nodeset '%s' has the wrong nodes", (text));                                        \
                 }                                                                                                      \
         } while (0)
 
@@ -52,8 +52,9 @@ static void test_full_range(void) {
 
 static void test_rejects(void) {
         static const char *const bad[] = {
-                "", "1024", "0-1024", "3-1", "a", "0,", ",0", "0-", "-1", "0--2", "0;1", "99999999999999999999",
-                "0-3,^", "^", "1 2", "0x1", "1.0", "0-3^2",
+                "",      "1024", "0-1024", "3-1",  "a",   "0,",
+                ",0",    "0-",   "-1",     "0--2", "0;1", "99999999999999999999",
+                "0-3,^", "^",    "1 2",    "0x1",  "1.0", "0-3^2",
         };
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
                 struct nodeset n = { .any = false };
@@ -72,8 +73,10 @@ static void test_no_preference(void) {
         CU_ASSERT_FALSE(nodeset_contains(&none, -1));
 }
 
+/* clang-format off */
 UNIT_MAIN("nodeset",
           UNIT_TEST(test_parse_forms),
           UNIT_TEST(test_full_range),
           UNIT_TEST(test_rejects),
           UNIT_TEST(test_no_preference))
+/* clang-format on */

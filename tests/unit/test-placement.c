@@ -8,15 +8,18 @@
 
 /* Choose for TYPE with POLICY (and PARENT / NUMA nodeset text when given);
  * returns the chosen parent's name, or NULL with *ret_r and WHY set. */
-static const char *choose(const struct host_view *v, const char *type, enum placement_policy policy,
-                          const char *parent, const char *numa, int *ret_r, struct strbuf *why) {
+static const char *choose(const struct host_view *v, const char *type, enum placement_policy policy, const char *parent,
+                          const char *numa, int *ret_r, struct strbuf *why) {
         struct nodeset ns = { 0 };
         struct placement_choice c = { 99, 99 };
 
         if (numa && nodeset_parse(numa, &ns) < 0)
                 return NULL;
         struct placement_request req = {
-                .type_id = type, .parent = parent, .policy = policy, .numa = numa ? &ns : NULL,
+                .type_id = type,
+                .parent = parent,
+                .policy = policy,
+                .numa = numa ? &ns : NULL,
         };
         *ret_r = placement_choose(v, &req, &c, why);
         if (*ret_r < 0) {
@@ -268,7 +271,8 @@ static void test_one_type_at_a_time_explained(void) {
         CU_ASSERT_PTR_NULL(choose(&v, "nvidia-300", PLACEMENT_COMPACT, NULL, NULL, &r, &why));
         CU_ASSERT_EQUAL(r, -ENOSPC);
         ASSERT_STR_HAS(strbuf_str(&why),
-                       GPU_A " has 0 left (it already hosts nvidia-299; nvidia-300 cannot be added until it is empty)");
+                       GPU_A " has 0 left (" GPU_A
+                             " already hosts nvidia-299; nvidia-300 cannot be added until it is empty)");
         ASSERT_STR_HAS(strbuf_str(&why), GPU_B " has 0 left (4 in use)");
         strbuf_free(&why);
         /* The type it already hosts still fits. */
@@ -300,7 +304,7 @@ static void test_consume(void) {
         CU_ASSERT_EQUAL(mdev_parent_find_type(a, "nvidia-301")->available, 0);
         req.type_id = "nvidia-299";
         CU_ASSERT_EQUAL(placement_choose(&v, &req, &c, &why), -ENOSPC);
-        ASSERT_STR_HAS(strbuf_str(&why), "it already hosts nvidia-300; nvidia-299 cannot be added until it is empty");
+        ASSERT_STR_HAS(strbuf_str(&why), "already hosts nvidia-300; nvidia-299 cannot be added until it is empty");
         strbuf_free(&why);
 
         /* Consume until full. */
@@ -328,6 +332,95 @@ static void test_consume(void) {
         (void)r;
 }
 
+/* A VF of an A100-like card (SR-IOV VFs on the mdev path): one instance per
+ * VF, one type at a time across the card. USED: the type this VF hosts;
+ * ON_CARD: the type the card hosts (what the kernel then still offers). */
+static size_t hv_vf(struct host_view *v, const char *name, const char *card, const char *used, const char *on_card) {
+        static const char *const types[] = { "nvidia-500", "nvidia-501" };
+        size_t p = hv_parent(v, name, 0, true);
+        v->parents[p].one_instance = true;
+        snprintf(v->parents[p].card, sizeof(v->parents[p].card), "%s", card);
+        for (size_t i = 0; i < ELEMENTSOF(types); i++) {
+                bool free_here = !used && (!on_card || streq(on_card, types[i]));
+                hv_type(v, p, types[i], NULL, "vfio-pci", free_here ? 1 : 0, used && streq(used, types[i]));
+        }
+        return p;
+}
+
+#define CARD_A "0000:c1:00.0"
+#define CARD_B "0000:42:00.0"
+
+static void test_card_load_counts_all_vfs(void) {
+        struct host_view v = { 0 };
+        struct strbuf why = { 0 };
+        int r = 0;
+
+        hv_vf(&v, "0000:c1:00.4", CARD_A, "nvidia-500", "nvidia-500");
+        hv_vf(&v, "0000:c1:00.5", CARD_A, NULL, "nvidia-500");
+        hv_vf(&v, "0000:42:00.4", CARD_B, NULL, NULL);
+        hv_vf(&v, "0000:42:00.5", CARD_B, NULL, NULL);
+        /* Every free VF has one instance in use on it: none. Compact counts the
+         * card: the VF next to the one in use. */
+        ASSERT_STR_EQ(choose(&v, "nvidia-500", PLACEMENT_COMPACT, NULL, NULL, &r, &why), "0000:c1:00.5");
+        ASSERT_STR_EQ(choose(&v, "nvidia-500", PLACEMENT_SPREAD, NULL, NULL, &r, &why), "0000:42:00.4");
+        ASSERT_STR_EQ(mdev_parent_card(&v.parents[0]), CARD_A);
+        host_view_free(&v);
+
+        /* A parent without a card is its own card. */
+        hv_v100(&v, GPU_A, 0, NULL, 0);
+        ASSERT_STR_EQ(mdev_parent_card(&v.parents[0]), GPU_A);
+        host_view_free(&v);
+}
+
+static void test_card_one_type_explained(void) {
+        struct host_view v = { 0 };
+        struct strbuf why = { 0 };
+        int r = 0;
+
+        hv_vf(&v, "0000:c1:00.4", CARD_A, "nvidia-500", "nvidia-500");
+        hv_vf(&v, "0000:c1:00.5", CARD_A, NULL, "nvidia-500");
+        CU_ASSERT_PTR_NULL(choose(&v, "nvidia-501", PLACEMENT_COMPACT, NULL, NULL, &r, &why));
+        CU_ASSERT_EQUAL(r, -ENOSPC);
+        ASSERT_STR_HAS(strbuf_str(&why),
+                       "0000:c1:00.5 has 0 left (its card " CARD_A
+                       " already hosts nvidia-500; nvidia-501 cannot be added until the card is empty)");
+        ASSERT_STR_HAS(strbuf_str(&why), "0000:c1:00.4 has 0 left (its card " CARD_A " already hosts nvidia-500;");
+        strbuf_free(&why);
+        host_view_free(&v);
+}
+
+static void test_card_consume(void) {
+        struct host_view v = { 0 };
+        struct strbuf why = { 0 };
+        struct placement_choice c;
+
+        hv_vf(&v, "0000:42:00.4", CARD_B, NULL, NULL);
+        hv_vf(&v, "0000:42:00.5", CARD_B, NULL, NULL);
+        hv_vf(&v, "0000:c1:00.4", CARD_A, NULL, NULL);
+        struct placement_request req = { .type_id = "nvidia-501", .policy = PLACEMENT_COMPACT };
+        CU_ASSERT_EQUAL_FATAL(placement_choose(&v, &req, &c, &why), 0);
+        ASSERT_STR_EQ(v.parents[c.parent].name, "0000:42:00.4");
+        host_view_consume(&v, &c);
+
+        const struct mdev_parent_info *vf4 = &v.parents[0], *vf5 = &v.parents[1], *other = &v.parents[2];
+        /* One instance per VF: the VF is full. */
+        CU_ASSERT_EQUAL(mdev_parent_find_type(vf4, "nvidia-500")->available, 0);
+        CU_ASSERT_EQUAL(mdev_parent_find_type(vf4, "nvidia-501")->available, 0);
+        CU_ASSERT_EQUAL(mdev_parent_find_type(vf4, "nvidia-501")->in_use, 1);
+        /* One type per card: the sibling VF only offers the same type now. */
+        CU_ASSERT_EQUAL(mdev_parent_find_type(vf5, "nvidia-500")->available, 0);
+        CU_ASSERT_EQUAL(mdev_parent_find_type(vf5, "nvidia-501")->available, 1);
+        /* Another card is not affected. */
+        CU_ASSERT_EQUAL(mdev_parent_find_type(other, "nvidia-500")->available, 1);
+        CU_ASSERT_EQUAL(mdev_parent_find_type(other, "nvidia-501")->available, 1);
+
+        /* Compact now fills the same card. */
+        CU_ASSERT_EQUAL_FATAL(placement_choose(&v, &req, &c, &why), 0);
+        ASSERT_STR_EQ(v.parents[c.parent].name, "0000:42:00.5");
+        host_view_free(&v);
+}
+
+/* clang-format off */
 UNIT_MAIN("placement",
           UNIT_TEST(test_policy_strings),
           UNIT_TEST(test_compact_picks_fullest_with_room),
@@ -343,4 +436,8 @@ UNIT_MAIN("placement",
           UNIT_TEST(test_resolve_type_unknown),
           UNIT_TEST(test_exhaustion),
           UNIT_TEST(test_one_type_at_a_time_explained),
-          UNIT_TEST(test_consume))
+          UNIT_TEST(test_consume),
+          UNIT_TEST(test_card_load_counts_all_vfs),
+          UNIT_TEST(test_card_one_type_explained),
+          UNIT_TEST(test_card_consume))
+/* clang-format on */

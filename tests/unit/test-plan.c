@@ -11,7 +11,8 @@
 #define U4 "44444444-4444-4444-8444-444444444444"
 
 #define HOSTDEV(uuid, model)                                                                                           \
-        "<hostdev mode='subsystem' type='mdev' model='" model "'><source><address uuid='" uuid "'/></source></hostdev>"
+        "<hostdev mode='subsystem' type='mdev' model='" model "'>"                                                     \
+        "<source><address uuid='" uuid "'/></source></hostdev>"
 
 static const int driver_a, driver_b; /* stand-ins for the plugin drivers */
 
@@ -76,7 +77,7 @@ static void test_keep_and_start(void) {
                                      "<gpuhook:mdev uuid='" U1 "' type='nvidia-300'/>", NULL));
         CU_ASSERT_PTR_NOT_NULL_FATAL(f.d);
         strset_add(&f.existing, U1);
-        strset_add(&f.ours, U1); /* created by an earlier prepare */
+        strset_add(&f.ours, U1);     /* created by an earlier prepare */
         strset_add(&f.existing, U2); /* someone else's: never touched */
         strset_add(&f.defined, U3);
 
@@ -222,8 +223,9 @@ static void test_all_or_nothing(void) {
         CU_ASSERT_EQUAL(plan_mdevs(&f.in, &p), -ENOSPC);
         CU_ASSERT_EQUAL(p.n_mdev, 777);
         ASSERT_FAILURE_HAS("cannot create mdev " U4 ": no free instance of nvidia-301:");
-        ASSERT_FAILURE_HAS(GPU_A " has 0 left (it already hosts nvidia-300; nvidia-301 cannot be added until it is empty)");
-        ASSERT_FAILURE_HAS(GPU_B " has 0 left (it already hosts nvidia-300;");
+        ASSERT_FAILURE_HAS(GPU_A " has 0 left (" GPU_A
+                                 " already hosts nvidia-300; nvidia-301 cannot be added until it is empty)");
+        ASSERT_FAILURE_HAS(GPU_B " has 0 left (" GPU_B " already hosts nvidia-300;");
         fixture_done(&f);
 }
 
@@ -231,7 +233,8 @@ static void test_unknown_type(void) {
         struct fixture f;
         struct plan p = { 0 };
 
-        fixture_init(&f, make_domain(HOSTDEV(U1, "vfio-pci"), "<gpuhook:mdev uuid='" U1 "' type='GRID A100-8C'/>", NULL));
+        fixture_init(&f,
+                     make_domain(HOSTDEV(U1, "vfio-pci"), "<gpuhook:mdev uuid='" U1 "' type='GRID A100-8C'/>", NULL));
         CU_ASSERT_PTR_NOT_NULL_FATAL(f.d);
         CU_ASSERT_EQUAL(plan_mdevs(&f.in, &p), -ENOENT);
         ASSERT_FAILURE_HAS("cannot create mdev " U1 ": no mdev parent on this host offers type 'GRID A100-8C'");
@@ -289,6 +292,7 @@ static void test_kind_strings(void) {
         ASSERT_STR_EQ(mdev_action_kind_to_string((enum mdev_action_kind)42), "unknown");
 }
 
+/* clang-format off */
 UNIT_MAIN("plan",
           UNIT_TEST(test_keep_and_start),
           UNIT_TEST(test_held_by_other_domain),
@@ -303,3 +307,4 @@ UNIT_MAIN("plan",
           UNIT_TEST(test_optional_sets),
           UNIT_TEST(test_nothing_to_do),
           UNIT_TEST(test_kind_strings))
+/* clang-format on */

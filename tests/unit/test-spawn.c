@@ -89,6 +89,7 @@ static void test_find_program(void) {
         CU_ASSERT_PTR_NULL(find_program("gpuhook-no-such-program-xyz"));
 }
 
+/* clang-format off */
 UNIT_MAIN("spawn",
           UNIT_TEST(test_exit_status_and_capture),
           UNIT_TEST(test_empty_output_is_empty_string),
@@ -99,3 +100,4 @@ UNIT_MAIN("spawn",
           UNIT_TEST(test_output_bounded),
           UNIT_TEST(test_first_line),
           UNIT_TEST(test_find_program))
+/* clang-format on */

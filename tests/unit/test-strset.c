@@ -91,9 +91,11 @@ static void test_ten_thousand_keys(void) {
         CU_ASSERT_PTR_NULL(s.slots);
 }
 
+/* clang-format off */
 UNIT_MAIN("strset",
           UNIT_TEST(test_empty),
           UNIT_TEST(test_add_and_duplicates),
           UNIT_TEST(test_keys_are_copied),
           UNIT_TEST(test_put_get_values),
           UNIT_TEST(test_ten_thousand_keys))
+/* clang-format on */

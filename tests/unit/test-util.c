@@ -182,6 +182,7 @@ static void test_strdup_printf(void) {
         ASSERT_STR_EQ(s, "a/5");
 }
 
+/* clang-format off */
 UNIT_MAIN("util",
           UNIT_TEST(test_safe_atou),
           UNIT_TEST(test_safe_atou64),
@@ -192,3 +193,4 @@ UNIT_MAIN("util",
           UNIT_TEST(test_read_fd_limited),
           UNIT_TEST(test_files),
           UNIT_TEST(test_strdup_printf))
+/* clang-format on */

@@ -30,7 +30,7 @@ static void test_uuid_invalid(void) {
                 "6f2c0a4e-1b7d-4c55-9a3e-2f8b1c0d9e7 ",  /* space */
                 "6f2c0a4e-1b7d-4c55-9a3e-2f8b1c0d9e7\n", /* newline */
                 "{f2c0a4e-1b7d-4c55-9a3e-2f8b1c0d9e7}",
-                "../../../../../../../../../etc/pass",   /* 36 chars */
+                "../../../../../../../../../etc/pass", /* 36 chars */
                 "6f2c0a4e-1b7d-4c55-9a3e-2f8b1c0d/../",
         };
         for (size_t i = 0; i < ELEMENTSOF(bad); i++)
@@ -85,9 +85,9 @@ static void test_pci_parse_short(void) {
 static void test_pci_parse_rejects(void) {
         static const char *const bad[] = {
                 "",
-                "0000:41:20.0",   /* slot 0x20 */
-                "0000:41:00.8",   /* function 8 */
-                "0000:41:00.0 ",  /* trailing junk */
+                "0000:41:20.0",  /* slot 0x20 */
+                "0000:41:00.8",  /* function 8 */
+                "0000:41:00.0 ", /* trailing junk */
                 "0000:41:00.0\n",
                 "0000:41:00.00",
                 "0000:41:00.0/..",
@@ -136,8 +136,8 @@ static void test_pci_format_and_valid(void) {
 static void test_parent_names(void) {
         static const char *const good[] = { "0000:41:00.0", "mtty", "0.0.0313", "matrix", "ap_matrix", "a-b" };
         static const char *const bad[] = {
-                "", ".", "..", ".hidden", "-x", "a/b", "/", "../0000:41:00.0", "0000:41:00.0/..", "a b", "a\tb",
-                "a\nb", "a\\b", "a*", "a;b", "\xc3\xa9",
+                "",    ".",    "..",   ".hidden", "-x", "a/b", "/",        "../0000:41:00.0", "0000:41:00.0/..",
+                "a b", "a\tb", "a\nb", "a\\b",    "a*", "a;b", "\xc3\xa9",
         };
         for (size_t i = 0; i < ELEMENTSOF(good); i++)
                 unit_check(mdev_parent_name_valid(good[i]), __LINE__, __FILE__, "parent '%s' rejected", good[i]);
@@ -218,6 +218,7 @@ static void test_sanitize_for_message(void) {
         ASSERT_STR_EQ(sanitize_for_message("x", buf, 0), "");
 }
 
+/* clang-format off */
 UNIT_MAIN("validate",
           UNIT_TEST(test_uuid_valid_forms),
           UNIT_TEST(test_uuid_invalid),
@@ -233,3 +234,4 @@ UNIT_MAIN("validate",
           UNIT_TEST(test_name_length_bounds),
           UNIT_TEST(test_type_names),
           UNIT_TEST(test_sanitize_for_message))
+/* clang-format on */

@@ -47,25 +47,26 @@ static void expect_reject(const char *text, const char *needle, unsigned line) {
 static void test_doctype_refused(void) {
         expect_reject("<!DOCTYPE domain><domain/>", DOCTYPE_MSG, __LINE__);
         expect_reject("<!DOCTYPE domain [<!ELEMENT domain ANY>]><domain/>", DOCTYPE_MSG, __LINE__);
-        expect_reject("<?xml version='1.0'?>\n<!DOCTYPE domain [<!ENTITY x 'y'>]>\n<domain>&x;</domain>",
-                      DOCTYPE_MSG, __LINE__);
+        expect_reject("<?xml version='1.0'?>\n<!DOCTYPE domain [<!ENTITY x 'y'>]>\n<domain>&x;</domain>", DOCTYPE_MSG,
+                      __LINE__);
 }
 
 static void test_billion_laughs_fails_fast(void) {
-        static const char laughs[] = "<?xml version=\"1.0\"?>\n"
-                                     "<!DOCTYPE lolz [\n"
-                                     " <!ENTITY lol \"lol\">\n"
-                                     " <!ENTITY lol1 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">\n"
-                                     " <!ENTITY lol2 \"&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;\">\n"
-                                     " <!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">\n"
-                                     " <!ENTITY lol4 \"&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;\">\n"
-                                     " <!ENTITY lol5 \"&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;\">\n"
-                                     " <!ENTITY lol6 \"&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;\">\n"
-                                     " <!ENTITY lol7 \"&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;\">\n"
-                                     " <!ENTITY lol8 \"&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;\">\n"
-                                     " <!ENTITY lol9 \"&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;\">\n"
-                                     "]>\n"
-                                     "<domain><name>&lol9;</name></domain>\n";
+        static const char laughs[] =
+                "<?xml version=\"1.0\"?>\n"
+                "<!DOCTYPE lolz [\n"
+                " <!ENTITY lol \"lol\">\n"
+                " <!ENTITY lol1 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">\n"
+                " <!ENTITY lol2 \"&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;\">\n"
+                " <!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">\n"
+                " <!ENTITY lol4 \"&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;\">\n"
+                " <!ENTITY lol5 \"&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;\">\n"
+                " <!ENTITY lol6 \"&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;\">\n"
+                " <!ENTITY lol7 \"&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;\">\n"
+                " <!ENTITY lol8 \"&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;\">\n"
+                " <!ENTITY lol9 \"&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;\">\n"
+                "]>\n"
+                "<domain><name>&lol9;</name></domain>\n";
         int status = 0;
 
         /* In a child with a CPU and memory budget: an expansion would be
@@ -126,9 +127,10 @@ static void test_external_entity_never_read(void) {
         CU_ASSERT_FATAL(watched_new(&w) == 0);
         CU_ASSERT_FALSE(watched_touched(&w)); /* the probe works: nothing yet */
 
-        _cleanup_free_ char *xxe = strdup_printf("<?xml version='1.0'?>\n<!DOCTYPE domain [<!ENTITY xxe SYSTEM '%s'>]>\n"
-                                                 "<domain><name>&xxe;</name></domain>",
-                                                 w.url);
+        _cleanup_free_ char *xxe =
+                strdup_printf("<?xml version='1.0'?>\n<!DOCTYPE domain [<!ENTITY xxe SYSTEM '%s'>]>\n"
+                              "<domain><name>&xxe;</name></domain>",
+                              w.url);
         _cleanup_free_ char *pe = strdup_printf("<!DOCTYPE domain [<!ENTITY %% p SYSTEM '%s'> %%p;]><domain/>", w.url);
         _cleanup_free_ char *dtd = strdup_printf("<!DOCTYPE domain SYSTEM '%s'><domain/>", w.url);
         _cleanup_free_ char *plain = strdup_printf("<!DOCTYPE domain SYSTEM '%s'><domain/>", w.path);
@@ -258,6 +260,7 @@ static void test_helpers(void) {
         CU_ASSERT_FALSE(xml_name_is(NULL, "name"));
 }
 
+/* clang-format off */
 UNIT_MAIN("xmlsafe",
           UNIT_TEST(test_plain_document),
           UNIT_TEST(test_doctype_refused),
@@ -269,3 +272,4 @@ UNIT_MAIN("xmlsafe",
           UNIT_TEST(test_deep_nesting),
           UNIT_TEST(test_state_resets_between_parses),
           UNIT_TEST(test_helpers))
+/* clang-format on */

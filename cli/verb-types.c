@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* gpuhookctl types: every vGPU instance type the host offers, mdev types
+ * (/sys/class/mdev_bus) and SR-IOV vGPU types (NVIDIA vendor-specific VFIO
+ * on VFs), with what is free on each parent. */
+#include "driver.h"
+#include "gpuhookctl.h"
+#include "mdev.h"
+#include "pci.h"
+#include "placement.h"
+#include "sysfs.h"
+
+static char *type_description(const char *parent, const char *type) {
+        _cleanup_free_ char *p = sysfs_mdev_type_attr(parent, type, "description");
+        char *s = NULL;
+        if (!p || read_text_file(p, 4096, &s) < 0)
+                return NULL;
+        /* GVT-g writes one "key: value" per line: one line here. */
+        for (char *c = s; *c; c++)
+                if (*c == '\n')
+                        *c = ';';
+                else if ((unsigned char)*c < 0x20)
+                        *c = ' ';
+        return s;
+}
+
+static const struct mdev_type_info *type_in_use(const struct mdev_parent_info *p) {
+        for (size_t i = 0; i < p->n_types; i++)
+                if (p->types[i].in_use)
+                        return &p->types[i];
+        return NULL;
+}
+
+static int mdev_types(struct table *t, struct json_object *arr, size_t *count) {
+        struct host_view v = { 0 };
+        int r = mdev_host_view_load(&v);
+        if (r < 0)
+                return ctl_fail("run as root; check that the vendor driver is loaded", "cannot read mdev parents in %s: %s",
+                                SYSFS_MDEV_BUS, strerror(-r));
+        for (size_t i = 0; i < v.n_parents && r >= 0; i++) {
+                const struct mdev_parent_info *p = &v.parents[i];
+                const struct mdev_type_info *busy = p->one_type_at_a_time ? type_in_use(p) : NULL;
+                const struct mdev_driver *drv = p->driver;
+                struct json_object *pj = json_object_new_object(), *types = json_object_new_array();
+                json_object_object_add(pj, "parent", json_str(p->name));
+                json_object_object_add(pj, "driver", json_str(drv ? drv->name : NULL));
+                json_object_object_add(pj, "numa_node", p->numa_node >= 0 ? json_object_new_int(p->numa_node) : NULL);
+                json_object_object_add(pj, "one_type_at_a_time", json_object_new_boolean(p->one_type_at_a_time));
+                json_object_object_add(pj, "in_use", json_object_new_int((int)mdev_parent_in_use(p)));
+                for (size_t k = 0; k < p->n_types && r >= 0; k++) {
+                        const struct mdev_type_info *ti = &p->types[k];
+                        _cleanup_free_ char *desc = type_description(p->name, ti->id);
+                        char free_s[16], used_s[16], note[160] = "";
+                        snprintf(free_s, sizeof(free_s), "%u", ti->available);
+                        snprintf(used_s, sizeof(used_s), "%u", ti->in_use);
+                        if (busy && busy != ti)
+                                snprintf(note, sizeof(note), "blocked while %s is in use (one type at a time)", busy->id);
+                        else if (ti->available == 0)
+                                snprintf(note, sizeof(note), "full");
+                        const char *row[] = { p->name, "mdev", ti->id, ti->name, ti->device_api, free_s, used_s, note };
+                        r = table_add(t, row);
+                        struct json_object *tj = json_object_new_object();
+                        json_object_object_add(tj, "id", json_str(ti->id));
+                        json_object_object_add(tj, "name", json_str(ti->name));
+                        json_object_object_add(tj, "device_api", json_str(ti->device_api));
+                        json_object_object_add(tj, "description", json_str(desc));
+                        json_object_object_add(tj, "available", json_object_new_int((int)ti->available));
+                        json_object_object_add(tj, "in_use", json_object_new_int((int)ti->in_use));
+                        json_object_object_add(tj, "blocked_by", json_str(busy && busy != ti ? busy->id : NULL));
+                        json_object_array_add(types, tj);
+                        (*count)++;
+                }
+                json_object_object_add(pj, "types", types);
+                json_object_array_add(arr, pj);
+        }
+        host_view_free(&v);
+        return r < 0 ? ctl_fail(NULL, "out of memory") : 0;
+}
+
+struct vf_type_count {
+        unsigned id;
+        char name[128];
+        unsigned free, in_use;
+};
+
+static struct vf_type_count *count_for(struct vf_type_count **v, size_t *n, unsigned id) {
+        for (size_t i = 0; i < *n; i++)
+                if ((*v)[i].id == id)
+                        return &(*v)[i];
+        struct vf_type_count *nv = reallocarray(*v, *n + 1, sizeof(**v));
+        if (!nv)
+                return NULL;
+        *v = nv;
+        nv[*n] = (struct vf_type_count){ .id = id };
+        return &nv[(*n)++];
+}
+
+/* SR-IOV vGPU: group the VFs that expose creatable_vgpu_types by PF. */
+static int sriov_types(struct table *t, struct json_object *arr, size_t *count) {
+        struct pci_list l = { 0 };
+        int r = pci_list_load(&l);
+        if (r < 0)
+                return ctl_fail("is /sys mounted? run as root", "cannot enumerate PCI devices through udev: %s", strerror(-r));
+        for (size_t i = 0; i < l.n && r >= 0; i++) {
+                const struct pci_device *pf = &l.devs[i];
+                struct vf_type_count *counts = NULL;
+                size_t n_counts = 0;
+                unsigned n_vfs = 0, free_vfs = 0;
+                bool any = false;
+                if (!pf->sriov_totalvfs)
+                        continue;
+                for (size_t k = 0; k < l.n && r >= 0; k++) {
+                        const struct pci_device *vf = &l.devs[k];
+                        struct vgpu_type *types = NULL;
+                        size_t n_types = 0;
+                        unsigned current = 0;
+                        if (!streq(vf->physfn, pf->bdf))
+                                continue;
+                        if (pci_vgpu_creatable_types(vf->bdf, &types, &n_types) < 0)
+                                continue;
+                        any = true;
+                        n_vfs++;
+                        (void)pci_vgpu_current_type(vf->bdf, &current);
+                        if (current == 0)
+                                free_vfs++;
+                        for (size_t j = 0; j < n_types; j++) {
+                                struct vf_type_count *c = count_for(&counts, &n_counts, types[j].id);
+                                if (!c) {
+                                        r = -ENOMEM;
+                                        break;
+                                }
+                                snprintf(c->name, sizeof(c->name), "%s", types[j].name);
+                                if (current == 0)
+                                        c->free++;
+                        }
+                        if (current != 0) {
+                                struct vf_type_count *c = count_for(&counts, &n_counts, current);
+                                if (c)
+                                        c->in_use++;
+                                else
+                                        r = -ENOMEM;
+                        }
+                        free(types);
+                }
+                if (any && r >= 0) {
+                        struct json_object *pj = json_object_new_object(), *types = json_object_new_array();
+                        json_object_object_add(pj, "parent", json_str(pf->bdf));
+                        json_object_object_add(pj, "numa_node", pf->numa_node >= 0 ? json_object_new_int(pf->numa_node) : NULL);
+                        json_object_object_add(pj, "vfs", json_object_new_int((int)n_vfs));
+                        json_object_object_add(pj, "free_vfs", json_object_new_int((int)free_vfs));
+                        for (size_t j = 0; j < n_counts && r >= 0; j++) {
+                                char id[16], free_s[16], used_s[16];
+                                snprintf(id, sizeof(id), "%u", counts[j].id);
+                                snprintf(free_s, sizeof(free_s), "%u", counts[j].free);
+                                snprintf(used_s, sizeof(used_s), "%u", counts[j].in_use);
+                                const char *row[] = { pf->bdf, "sriov-vf", id, *counts[j].name ? counts[j].name : NULL,
+                                                      "vfio-pci", free_s, used_s, counts[j].free ? "" : "no free VF offers it" };
+                                r = table_add(t, row);
+                                struct json_object *tj = json_object_new_object();
+                                json_object_object_add(tj, "id", json_object_new_int((int)counts[j].id));
+                                json_object_object_add(tj, "name", json_str(*counts[j].name ? counts[j].name : NULL));
+                                json_object_object_add(tj, "available", json_object_new_int((int)counts[j].free));
+                                json_object_object_add(tj, "in_use", json_object_new_int((int)counts[j].in_use));
+                                json_object_array_add(types, tj);
+                                (*count)++;
+                        }
+                        json_object_object_add(pj, "types", types);
+                        json_object_array_add(arr, pj);
+                }
+                free(counts);
+        }
+        pci_list_free(&l);
+        return r < 0 ? ctl_fail(NULL, "out of memory") : 0;
+}
+
+int verb_types(int argc, char **argv) {
+        static const char *const headers[] = { "PARENT", "KIND", "TYPE", "NAME", "API", "FREE", "IN USE", "NOTE" };
+        _cleanup_table_ struct table *t = table_new(ELEMENTSOF(headers), headers);
+        struct json_object *mdev = json_object_new_array(), *sriov = json_object_new_array();
+        size_t count = 0;
+        int r;
+
+        if (!t || !mdev || !sriov)
+                return ctl_fail(NULL, "out of memory");
+        r = mdev_types(t, mdev, &count);
+        if (r == 0)
+                r = sriov_types(t, sriov, &count);
+        if (r != 0) {
+                json_object_put(mdev);
+                json_object_put(sriov);
+                return r;
+        }
+        if (arg.json) {
+                struct json_object *o = json_object_new_object();
+                json_object_object_add(o, "mdev", mdev);
+                json_object_object_add(o, "sriov_vgpu", sriov);
+                return json_print(o);
+        }
+        json_object_put(mdev);
+        json_object_put(sriov);
+        if (count == 0) {
+                printf("No vGPU instance types: no mdev parent in %s and no SR-IOV vGPU function.\n"
+                       "Install and load the GPU vendor's vGPU host driver; `%s check` shows what is missing.\n",
+                       SYSFS_MDEV_BUS, PROG);
+                return 0;
+        }
+        table_print(t, stdout);
+        return 0;
+}

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "util.h"
+
+/* NVIDIA's vendor-specific VFIO (vGPU 17+, kernel >= 6.8; Ada, Hopper and
+ * newer): no mdev bus. A VF stays on the nvidia driver; writing a type id to
+ * its nvidia/current_vgpu_type creates the vGPU, writing 0 destroys it. */
+
+/* Does BDF have the interface? */
+bool nvidia_vgpu_supported(const char *bdf);
+/* TYPE (an id or a name from the VF's creatable_vgpu_types) to an id that can
+ * be created now; otherwise -ENOSPC/-ENOENT with what can be created in why. */
+int nvidia_vgpu_resolve(const char *bdf, const char *type, unsigned *ret_id, struct strbuf *why);
+int nvidia_vgpu_set(const char *bdf, unsigned id, unsigned timeout_ms);
+/* Write 0, retrying once a second while the driver says busy (peers: 10x). */
+int nvidia_vgpu_clear(const char *bdf, unsigned timeout_ms);

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "pci.h"
+
+/* SR-IOV physical functions: which PF a not-yet-existing VF address belongs
+ * to (from the PF's sriov_offset and sriov_stride), and changing numvfs the
+ * way the kernel allows (0 first when changing a non-zero count). */
+
+struct sriov_pf {
+        char bdf[PCI_ADDR_LEN + 1];
+        unsigned vendor;
+        char driver[64];
+        unsigned totalvfs, numvfs;
+        unsigned vf_index; /* the VF asked about is virtfn<vf_index> */
+};
+
+/* The PF whose VF number i (< totalvfs) would have address VF. 0 and *ret
+ * filled, or -ENOENT. */
+int sriov_pf_for_vf(const struct pci_list *l, const char *vf, struct sriov_pf *ret);
+/* Is any VF of PF in use (bound to vfio-pci, or carrying an NVIDIA vGPU)?
+ * Appends the first such VF to why. */
+bool sriov_vfs_in_use(const char *pf, struct strbuf *why);
+int sriov_set_numvfs(const char *pf, unsigned n, unsigned timeout_ms);
+/* Give PF back PREVIOUS VFs, unless some VF is still in use. */
+int sriov_restore(const char *pf, const char *previous, unsigned timeout_ms);
