@@ -210,3 +210,22 @@ int xmlgen_domain(const char *style, const char *name, const char *uuid, unsigne
         };
         return render(template, vars, ELEMENTSOF(vars), ret);
 }
+
+char *xml_escape(const char *s) {
+        struct strbuf sb = { 0 };
+        int r = 0;
+        for (; s && *s && r >= 0; s++)
+                switch (*s) {
+                case '&': r = strbuf_appendf(&sb, "&amp;"); break;
+                case '<': r = strbuf_appendf(&sb, "&lt;"); break;
+                case '>': r = strbuf_appendf(&sb, "&gt;"); break;
+                case '\'': r = strbuf_appendf(&sb, "&apos;"); break;
+                case '"': r = strbuf_appendf(&sb, "&quot;"); break;
+                default: r = strbuf_appendf(&sb, "%c", *s);
+                }
+        if (r < 0) {
+                strbuf_free(&sb);
+                return NULL;
+        }
+        return sb.buf ? sb.buf : strdup("");
+}

@@ -44,3 +44,6 @@ int xmlgen_metadata(const char *entries, char **ret);
 int xmlgen_domain(const char *style, const char *name, const char *uuid, unsigned memory_mib, unsigned vcpus,
                   const char *hostdevs, const char *metadata, char **ret);
 extern const char *const domain_styles[];
+
+/* S with &, <, >, ' and " as entities (malloc'd). */
+char *xml_escape(const char *s);

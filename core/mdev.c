@@ -6,6 +6,7 @@
 #include "mdev.h"
 #include "mdevctl.h"
 #include "plan.h"
+#include "preflight.h"
 
 int jit_settle_pending(struct jit_state *s) {
         struct ledger *l = s->ledger;
@@ -178,6 +179,26 @@ int jit_prepare_mdevs(struct jit_state *s) {
         if (need_view && (r = mdev_host_view_load(&view)) < 0) {
                 r = log_fail(r, "cannot read mdev parents in /sys/class/mdev_bus: %s", strerror(-r));
                 goto out;
+        }
+
+        /* A type no parent offers: say what vendor set-up is missing first. */
+        for (size_t i = 0; need_view && i < d->n_requests; i++) {
+                const char *id = NULL;
+                struct strbuf why = { 0 };
+                if (strset_contains(&existing, d->requests[i].uuid) || strset_contains(&defined, d->requests[i].uuid))
+                        continue;
+                if (placement_resolve_type(&view, d->requests[i].type, &id, &why) == -ENOENT) {
+                        struct strbuf vendor = { 0 };
+                        if (vendor_preflight(&vendor) > 0) {
+                                r = log_fail(-ENOENT, "cannot create mdev %s: %s; %s", d->requests[i].uuid, strbuf_str(&why),
+                                             strbuf_str(&vendor));
+                                strbuf_free(&vendor);
+                                strbuf_free(&why);
+                                goto out;
+                        }
+                        strbuf_free(&vendor);
+                }
+                strbuf_free(&why);
         }
 
         struct plan_input in = {

@@ -74,8 +74,15 @@ static int set_log_level(struct gpuhook_config *c, const char *v, const char **w
         return 0;
 }
 
+static bool has_dotdot_component(const char *v) {
+        for (const char *p = v; (p = strstr(p, "..")); p += 2)
+                if ((p == v || p[-1] == '/') && (p[2] == '/' || p[2] == 0))
+                        return true;
+        return false;
+}
+
 static int set_abs_path(char **field, const char *v, const char **why) {
-        if (v[0] != '/' || strstr(v, "/../") || strlen(v) > 512) {
+        if (v[0] != '/' || has_dotdot_component(v) || strlen(v) > 512) {
                 *why = "expected an absolute path without '..'";
                 return -EINVAL;
         }

@@ -38,7 +38,8 @@ int safe_atoi(const char *s, int *ret) {
         char *end = NULL;
         long v;
 
-        if (isempty(s))
+        /* strtol would skip leading blanks and take a '+': not here. */
+        if (isempty(s) || !(*s == '-' || (*s >= '0' && *s <= '9')) || (*s == '-' && !(s[1] >= '0' && s[1] <= '9')))
                 return -EINVAL;
         errno = 0;
         v = strtol(s, &end, 10);

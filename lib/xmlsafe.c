@@ -30,6 +30,10 @@ int xml_parse_hostile(const char *buf, size_t len, xmlDocPtr *ret, const char **
 
         *parse_error = 0;
         doctype_seen = false;
+        if (len == 0) {
+                *ret_error = "the input is empty";
+                return -EINVAL;
+        }
         if (len > (size_t)INT32_MAX) {
                 *ret_error = "input too large";
                 return -EFBIG;

@@ -14,12 +14,30 @@ static void parent_done(struct sim_mdev_parent *p) {
         free(p->types);
 }
 
+static void device_done(struct sim_device *d) {
+        free(d->name);
+        free(d->path);
+        free(d->bus);
+        free(d->native);
+}
+
 struct sim_state *sim_state_free(struct sim_state *st) {
         if (!st)
                 return NULL;
         for (size_t i = 0; i < st->n_parents; i++)
                 parent_done(&st->parents[i]);
         free(st->parents);
+        for (size_t i = 0; i < st->n_devices; i++)
+                device_done(&st->devices[i]);
+        free(st->devices);
+        for (size_t i = 0; i < st->n_dynids; i++)
+                free(st->dynids[i].driver);
+        free(st->dynids);
+        for (size_t i = 0; i < st->n_busy; i++) {
+                free(st->busy[i].name);
+                free(st->busy[i].driver);
+        }
+        free(st->busy);
         free(st);
         return NULL;
 }
@@ -122,6 +140,15 @@ static int parse_bool(const char *v, bool *ret) {
         return 0;
 }
 
+bool sim_parent_key(const char *key) {
+        static const char *const keys[] = { "exhausted-errno", "one-type-at-a-time", "unregistering",
+                                            "capacity",        "vendor-dir",         "driver" };
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+                if (streq(keys[i], key))
+                        return true;
+        return false;
+}
+
 int sim_parent_set(struct sim_mdev_parent *p, const char *key, const char *value) {
         if (streq(key, "exhausted-errno")) {
                 int e = sim_errno_from_name(value);
@@ -164,13 +191,137 @@ int sim_parent_set(struct sim_mdev_parent *p, const char *key, const char *value
         return -EINVAL;
 }
 
+/* A driver name as sysfs shows it: no '/', no blanks, not "." or "..". */
+static bool driver_name_ok(const char *s) {
+        if (!*s || strlen(s) > 64 || streq(s, ".") || streq(s, ".."))
+                return false;
+        for (const char *c = s; *c; c++)
+                if (*c == '/' || *c <= ' ' || *c >= 0x7f)
+                        return false;
+        return true;
+}
+
+bool sim_device_key(const char *key) {
+        return streq(key, "native-driver") || streq(key, "unbind-hangs") || streq(key, "rebind-fails");
+}
+
+int sim_device_set(struct sim_device *d, const char *key, const char *value) {
+        if (streq(key, "native-driver") || streq(key, "bus")) {
+                bool none = streq(key, "native-driver") && streq(value, "none");
+                if (!none && !driver_name_ok(value))
+                        return -EINVAL;
+                char *v = none ? NULL : strdup(value);
+                if (!none && !v)
+                        return -ENOMEM;
+                char **field = streq(key, "bus") ? &d->bus : &d->native;
+                free(*field);
+                *field = v;
+                return 0;
+        }
+        if (streq(key, "unbind-hangs")) {
+                unsigned u;
+                if (sim_safe_atou(value, &u) < 0 || u > 3600)
+                        return -EINVAL;
+                d->unbind_hangs = u;
+                return 0;
+        }
+        if (streq(key, "rebind-fails"))
+                return parse_bool(value, &d->rebind_fails);
+        return -EINVAL;
+}
+
+struct sim_device *sim_state_find_device(const struct sim_state *st, const char *bus, const char *key) {
+        for (size_t i = 0; i < st->n_devices; i++)
+                if ((!bus || streq(st->devices[i].bus, bus)) &&
+                    (streq(st->devices[i].name, key) || streq(st->devices[i].path, key)))
+                        return &st->devices[i];
+        return NULL;
+}
+
+int sim_state_add_device(struct sim_state *st, const char *name, const char *path, const char *bus,
+                         const char *native, struct sim_device **ret) {
+        if (sim_state_find_device(st, bus, name))
+                return -EEXIST;
+        struct sim_device *n = realloc(st->devices, (st->n_devices + 1) * sizeof(*n));
+        if (!n)
+                return -ENOMEM;
+        st->devices = n;
+        struct sim_device *d = &st->devices[st->n_devices];
+        *d = (struct sim_device){
+                .name = strdup(name),
+                .path = strdup(path),
+                .bus = strdup(bus),
+                .native = native ? strdup(native) : NULL,
+        };
+        if (!d->name || !d->path || !d->bus || (native && !d->native)) {
+                device_done(d);
+                return -ENOMEM;
+        }
+        st->n_devices++;
+        if (ret)
+                *ret = d;
+        return 0;
+}
+
+int sim_state_add_dynid(struct sim_state *st, const struct sim_dynid *id) {
+        if (!driver_name_ok(id->driver))
+                return -EINVAL;
+        struct sim_dynid *n = realloc(st->dynids, (st->n_dynids + 1) * sizeof(*n));
+        if (!n)
+                return -ENOMEM;
+        st->dynids = n;
+        n[st->n_dynids] = *id;
+        if (!(n[st->n_dynids].driver = strdup(id->driver)))
+                return -ENOMEM;
+        st->n_dynids++;
+        return 0;
+}
+
+void sim_state_remove_dynid(struct sim_state *st, size_t i) {
+        free(st->dynids[i].driver);
+        memmove(&st->dynids[i], &st->dynids[i + 1], (st->n_dynids - i - 1) * sizeof(st->dynids[0]));
+        st->n_dynids--;
+}
+
+struct sim_busy *sim_state_find_busy(const struct sim_state *st, const char *name) {
+        for (size_t i = 0; i < st->n_busy; i++)
+                if (streq(st->busy[i].name, name))
+                        return &st->busy[i];
+        return NULL;
+}
+
+int sim_state_add_busy(struct sim_state *st, const char *name, const char *driver, unsigned long long until) {
+        if (!driver_name_ok(driver))
+                return -EINVAL;
+        struct sim_busy *n = realloc(st->busy, (st->n_busy + 1) * sizeof(*n));
+        if (!n)
+                return -ENOMEM;
+        st->busy = n;
+        n[st->n_busy] = (struct sim_busy){ .name = strdup(name), .driver = strdup(driver), .until = until };
+        if (!n[st->n_busy].name || !n[st->n_busy].driver) {
+                free(n[st->n_busy].name);
+                free(n[st->n_busy].driver);
+                return -ENOMEM;
+        }
+        st->n_busy++;
+        return 0;
+}
+
+void sim_state_remove_busy(struct sim_state *st, size_t i) {
+        free(st->busy[i].name);
+        free(st->busy[i].driver);
+        memmove(&st->busy[i], &st->busy[i + 1], (st->n_busy - i - 1) * sizeof(st->busy[0]));
+        st->n_busy--;
+}
+
 int sim_state_save(const struct testbed *tb, const struct sim_state *st) {
         _cleanup_free_ char *buf = NULL;
         size_t size = 0;
         FILE *f = open_memstream(&buf, &size);
         if (!f)
                 return -ENOMEM;
-        fputs("# gpuhook-sim state v1: mdev parents and original capacity per type\n", f);
+        fputs("# gpuhook-sim state v1: mdev parents and original capacity per type; bus devices,\n"
+              "# dynamic ids and blocked driver removals (see sim/README.md)\n", f);
         for (size_t i = 0; i < st->n_parents; i++) {
                 const struct sim_mdev_parent *p = &st->parents[i];
                 fprintf(f,
@@ -182,6 +333,19 @@ int sim_state_save(const struct testbed *tb, const struct sim_state *st) {
                 for (size_t j = 0; j < p->n_types; j++)
                         fprintf(f, "type %s %s %u\n", p->name, p->types[j].id, p->types[j].capacity);
         }
+        for (size_t i = 0; i < st->n_devices; i++) {
+                const struct sim_device *d = &st->devices[i];
+                fprintf(f, "device %s %s bus=%s native-driver=%s unbind-hangs=%u rebind-fails=%s\n", d->name,
+                        d->path, d->bus, d->native ? d->native : "none", d->unbind_hangs,
+                        d->rebind_fails ? "yes" : "no");
+        }
+        for (size_t i = 0; i < st->n_dynids; i++) {
+                const struct sim_dynid *id = &st->dynids[i];
+                fprintf(f, "dynid %s %x %x %x %x %x %x\n", id->driver, id->vendor, id->device, id->subvendor,
+                        id->subdevice, id->class, id->class_mask);
+        }
+        for (size_t i = 0; i < st->n_busy; i++)
+                fprintf(f, "busy %s %s %llu\n", st->busy[i].name, st->busy[i].driver, st->busy[i].until);
         if (fclose(f) != 0)
                 return -ENOMEM;
         return tb_write_file(tb, STATE_FILE, buf, 0644);
@@ -229,6 +393,47 @@ int sim_state_load(const struct testbed *tb, struct sim_state **ret) {
                                 r = -EBADMSG;
                         else
                                 r = sim_parent_add_type(p, b, c);
+                } else if (streq(kind, "device")) {
+                        struct sim_device *d;
+                        r = sim_state_add_device(st, a, b, "", NULL, &d);
+                        for (char *kv; r >= 0 && (kv = strtok_r(NULL, " ", &save));) {
+                                char *eq = strchr(kv, '=');
+                                if (!eq) {
+                                        r = -EBADMSG;
+                                        break;
+                                }
+                                *eq = '\0';
+                                r = sim_device_set(d, kv, eq + 1);
+                        }
+                        if (r >= 0 && !*d->bus)
+                                r = -EBADMSG;
+                } else if (streq(kind, "dynid")) {
+                        struct sim_dynid id = { .driver = (char *)a };
+                        unsigned *f[] = { &id.vendor, &id.device, &id.subvendor, &id.subdevice, &id.class, &id.class_mask };
+                        const char *v = b;
+                        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(f); i++, v = strtok_r(NULL, " ", &save)) {
+                                char *end;
+                                unsigned long x;
+                                errno = 0;
+                                x = v ? strtoul(v, &end, 16) : 0;
+                                if (!v || errno || *end || x > 0xffffffffUL)
+                                        r = -EBADMSG;
+                                else
+                                        *f[i] = (unsigned)x;
+                        }
+                        if (r >= 0)
+                                r = sim_state_add_dynid(st, &id);
+                } else if (streq(kind, "busy")) {
+                        const char *until = strtok_r(NULL, " ", &save);
+                        char *end;
+                        unsigned long long u = 0;
+                        errno = 0;
+                        if (until)
+                                u = strtoull(until, &end, 10);
+                        if (!until || errno || *end)
+                                r = -EBADMSG;
+                        else
+                                r = sim_state_add_busy(st, a, b, u);
                 } else
                         r = -EBADMSG;
                 if (r < 0)

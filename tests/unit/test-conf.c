@@ -141,10 +141,9 @@ static void test_every_key_invalid(void) {
         expect_bad_value("bind_timeout", "601", __LINE__);
 }
 
-/* KNOWN BUG (lib/conf.c:70, set_abs_path): only "/../" is looked for, so a
- * path that ends in "/.." ("/run/gpuhook/..", "/..") is accepted although the
- * error text promises "an absolute path without '..'"; state_dir = /run/.. is
- * "/" and ledgers land in /domains. Expected: bad value. */
+/* Regression: a path ending in "/.." ("/run/gpuhook/..", "/..") was once
+ * accepted although the error text promises "an absolute path without '..'";
+ * state_dir = /run/.. would put ledgers in /domains. */
 static void test_state_dir_trailing_dotdot(void) {
         expect_bad_value("state_dir", "/run/gpuhook/..", __LINE__);
         expect_bad_value("mdevctl", "/usr/sbin/..", __LINE__);

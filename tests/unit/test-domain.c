@@ -275,7 +275,7 @@ static void test_params(void) {
 }
 
 static void test_foreign_metadata_ignored(void) {
-        /* Elements of other namespaces, or of ours outside gpuhook:devices, are not requests. */
+        /* Unknown gpuhook elements (from later versions) and other namespaces are not requests. */
         _cleanup_free_ char *xml =
                 domain_xml(MDEV_HOSTDEV(M1), "<gpuhook:future-element foo='bar'/>"
                                              "<other:mdev xmlns:other='urn:other' uuid='" M1 "' type='t' bogus='1'/>");
@@ -352,6 +352,38 @@ static void test_pci_requests(void) {
                           "allow-boot-console='1'");
         EXPECT_REJECT_DOM(NULL, "<gpuhook:pci address='41:00.0'/><gpuhook:pci address='0000:41:00.0' allow='yes'/>",
                           "PCI device 0000:41:00.0 is described twice");
+}
+
+static void test_vgpu_requests(void) {
+        _cleanup_free_ char *xml = domain_xml(PCI_HOSTDEV("no", "0x0000", "0xc1", "0x00", "0x4"),
+                                              "<gpuhook:vgpu address='c1:00.4' type='NVIDIA A100-4C'/>"
+                                              "<gpuhook:vgpu address='0000:C1:00.5' type='557'/>");
+        _cleanup_domain_spec_ struct domain_spec *d = NULL;
+        int r;
+
+        d = parse(xml, &r);
+        unit_check(d != NULL, __LINE__, __FILE__, "parse failed: %d %s", r, log_failure() ? log_failure() : "");
+        if (!d)
+                return;
+        CU_ASSERT_EQUAL_FATAL(d->n_vgpu_requests, 2);
+        const struct vgpu_request *v = domain_find_vgpu(d, "0000:c1:00.4");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+        ASSERT_STR_EQ(v->type, "NVIDIA A100-4C");
+        v = domain_find_vgpu(d, "0000:c1:00.5");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+        ASSERT_STR_EQ(v->type, "557");
+        CU_ASSERT_PTR_NULL(domain_find_vgpu(d, "0000:c1:00.6"));
+
+        EXPECT_REJECT_DOM(NULL, "<gpuhook:vgpu address='0000:c1:00.4' type='557' count='2'/>",
+                          "<gpuhook:vgpu> has unknown attribute 'count'");
+        EXPECT_REJECT_DOM(NULL, "<gpuhook:vgpu address='0000:c1:00.4/../..' type='557'/>", "invalid address");
+        EXPECT_REJECT_DOM(NULL, "<gpuhook:vgpu type='557'/>", "<gpuhook:vgpu> has no address");
+        EXPECT_REJECT_DOM(NULL, "<gpuhook:vgpu address='0000:c1:00.4'/>",
+                          "<gpuhook:vgpu address='0000:c1:00.4'> needs type=");
+        EXPECT_REJECT_DOM(NULL, "<gpuhook:vgpu address='0000:c1:00.4' type='a&#10;b'/>", "needs type=");
+        EXPECT_REJECT_DOM(
+                NULL, "<gpuhook:vgpu address='0000:c1:00.4' type='557'/><gpuhook:vgpu address='c1:00.4' type='558'/>",
+                "VF 0000:c1:00.4 has two <gpuhook:vgpu> lines");
 }
 
 static void test_numatune(void) {
@@ -522,6 +554,7 @@ UNIT_MAIN("domain",
           UNIT_TEST(test_foreign_metadata_ignored),
           UNIT_TEST(test_pci_fields),
           UNIT_TEST(test_pci_requests),
+          UNIT_TEST(test_vgpu_requests),
           UNIT_TEST(test_numatune),
           UNIT_TEST(test_doctype_and_entities),
           UNIT_TEST(test_malformed_and_truncated),

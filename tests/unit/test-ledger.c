@@ -243,9 +243,9 @@ static void test_corrupted_files(void) {
 }
 
 /* An empty (zero-byte) ledger, as a crash between create and write could
- * leave, is an error naming the file, never an empty ledger. The message
- * also shows KNOWN BUG lib/xmlsafe.c:38 (see test-xmlsafe): it says
- * "unreadable (out of memory)". */
+ * leave, is an error naming the file, never an empty ledger, and the
+ * message does not blame memory (regression: it once said "unreadable (out
+ * of memory)"). */
 static void test_empty_file(void) {
         fresh_state();
         expect_bad_ledger("", "is unreadable", __LINE__);
@@ -349,6 +349,41 @@ static void test_console_entries(void) {
                           "invalid <console> entry", __LINE__);
         expect_bad_ledger("<ledger><console name='fb0' type='framebuffer' driver='../x' state='done'/></ledger>",
                           "invalid <console> entry", __LINE__);
+}
+
+static void test_vgpu_sriov_entries(void) {
+        _cleanup_ledger_ struct ledger *l = NULL, *again = NULL;
+        _cleanup_free_ char *text = NULL;
+        struct ledger_entry vg = { .kind = LEDGER_VGPU, .state = LEDGER_DONE, .since = 7 };
+        struct ledger_entry sr = { .kind = LEDGER_SRIOV, .state = LEDGER_PENDING, .since = 8 };
+
+        fresh_state();
+        snprintf(vg.id, sizeof(vg.id), "0000:c1:00.4");
+        snprintf(vg.type, sizeof(vg.type), "557");
+        snprintf(sr.id, sizeof(sr.id), "0000:c1:00.0");
+        snprintf(sr.type, sizeof(sr.type), "0");
+        CU_ASSERT_EQUAL_FATAL(ledger_open(state, DOM_A, "vm-a", &l), 0);
+        ledger_append(l, &vg);
+        ledger_append(l, &sr);
+        CU_ASSERT_EQUAL_FATAL(ledger_commit(l), 0);
+        text = unit_read(state, "domains/" DOM_A ".xml");
+        ASSERT_STR_HAS(text, "<vgpu address=\"0000:c1:00.4\" type=\"557\" state=\"done\" since=\"7\"/>");
+        ASSERT_STR_HAS(text, "<sriov address=\"0000:c1:00.0\" previous=\"0\" state=\"pending\" since=\"8\"/>");
+
+        CU_ASSERT_EQUAL_FATAL(ledger_open(state, DOM_A, NULL, &again), 0);
+        CU_ASSERT_EQUAL_FATAL(again->n, 2);
+        ASSERT_STR_EQ(ledger_find(again, LEDGER_VGPU, "0000:c1:00.4")->type, "557");
+        ASSERT_STR_EQ(ledger_find(again, LEDGER_SRIOV, "0000:c1:00.0")->type, "0");
+        CU_ASSERT_PTR_NULL(ledger_find(again, LEDGER_PCI, "0000:c1:00.4"));
+
+        expect_bad_ledger("<ledger><vgpu address='0000:c1:00.4' type='../557' state='done'/></ledger>",
+                          "invalid <vgpu> entry", __LINE__);
+        expect_bad_ledger("<ledger><vgpu address='c1:00.4' type='557' state='done'/></ledger>", "invalid <vgpu> entry",
+                          __LINE__);
+        expect_bad_ledger("<ledger><sriov address='0000:c1:00.0' state='done'/></ledger>", "invalid <sriov> entry",
+                          __LINE__);
+        expect_bad_ledger("<ledger><sriov address='0000:c1:00.0' previous='-1' state='done'/></ledger>",
+                          "invalid <sriov> entry", __LINE__);
 }
 
 static void test_bad_domain_uuid(void) {
@@ -501,6 +536,7 @@ UNIT_MAIN("ledger",
           UNIT_TEST(test_invalid_entries_rejected),
           UNIT_TEST(test_symlinked_ledger_refused),
           UNIT_TEST(test_console_entries),
+          UNIT_TEST(test_vgpu_sriov_entries),
           UNIT_TEST(test_bad_domain_uuid),
           UNIT_TEST(test_special_names_round_trip),
           UNIT_TEST(test_many_entries),

@@ -54,9 +54,9 @@ static void test_safe_atoi(void) {
         CU_ASSERT_EQUAL(i, INT_MIN);
 }
 
-/* KNOWN BUG (lib/util.c:37, safe_atoi): strtol skips leading whitespace and
- * takes a '+', so " 5", "\t-5" and "+5" are accepted, unlike safe_atou and
- * against util.h's "whole string, no sign surprises". Expected -EINVAL. */
+/* Regression: strtol skips leading whitespace and takes a '+'; safe_atoi must
+ * refuse " 5", "\t-5" and "+5" like safe_atou does ("whole string, no sign
+ * surprises"). */
 static void test_safe_atoi_strict(void) {
         int i = 7;
 

@@ -181,10 +181,8 @@ static void test_truncated(void) {
         }
 }
 
-/* KNOWN BUG (lib/xmlsafe.c:38): empty input reports -ENOMEM "out of memory"
- * (xmlCreateMemoryParserCtxt returns NULL for size 0) instead of -EINVAL and
- * a parse error. A hook given an empty stdin tells the user it ran out of
- * memory; an empty ledger file is reported as "unreadable (out of memory)". */
+/* Regression: xmlCreateMemoryParserCtxt returns NULL for size 0, which was
+ * reported as -ENOMEM "out of memory"; empty input is a parse error. */
 static void test_empty_input_is_a_parse_error(void) {
         xmlDocPtr doc = NULL;
         const char *err = NULL;
