@@ -20,7 +20,9 @@ const char *testhost_source_root(void) {
         return e ? e : GPUHOOK_SOURCE_ROOT;
 }
 
-struct testhost *testhost_new(const char *name) {
+struct testhost *testhost_new(const char *name) { return testhost_new_with(name, NULL); }
+
+struct testhost *testhost_new_with(const char *name, const char *settings) {
         struct testhost *t = calloc(1, sizeof(*t));
         const char *tmpdir = getenv("TMPDIR");
         if (!t)
@@ -32,6 +34,16 @@ struct testhost *testhost_new(const char *name) {
         t->host = strdup_printf("%s/tests/hosts/%s.umockdev", testhost_source_root(), name);
         if (!t->dir || !t->host)
                 abort();
+        if (settings) {
+                _cleanup_free_ char *text = NULL, *copy = strdup_printf("%s/%s.umockdev", t->tmp, name);
+                if (read_text_file(t->host, 64 << 20, &text) < 0 || !copy)
+                        abort();
+                _cleanup_free_ char *all = strdup_printf("%s\n\n%s\n", text, settings);
+                if (!all || write_file_atomic(copy, all, strlen(all), 0644) < 0)
+                        abort();
+                free(t->host);
+                t->host = TAKE_PTR(copy);
+        }
         /* Create the host now, so every later run reuses one evolving host. */
         const char *argv[] = { "true", NULL };
         if (testhost_run(t, NULL, argv) != 0) {
@@ -170,4 +182,21 @@ char *testhost_mdev_hostdev(const char *uuid, const char *model) {
 
 char *testhost_mdev_meta(const char *uuid, const char *type, const char *extra_attrs) {
         return strdup_printf("<gpuhook:mdev uuid='%s' type='%s' %s/>", uuid, type, extra_attrs ? extra_attrs : "");
+}
+
+void testhost_config(struct testhost *t, const char *text) {
+        _cleanup_free_ char *dir = strdup_printf("%s/etc/gpuhook", t->dir), *path = strdup_printf("%s/gpuhook.conf", dir);
+        if (!dir || !path || mkdir_p(dir, 0755) < 0 || write_file_atomic(path, text, strlen(text), 0644) < 0)
+                abort();
+}
+
+char *testhost_pci_driver(struct testhost *t, const char *bdf) {
+        _cleanup_free_ char *link = strdup_printf("%s/sys/bus/pci/devices/%s/driver", t->dir, bdf);
+        char target[4096];
+        ssize_t n = readlink(link, target, sizeof(target) - 1);
+        if (n < 0)
+                return strdup("");
+        target[n] = 0;
+        const char *base = strrchr(target, '/');
+        return strdup(base ? base + 1 : target);
 }

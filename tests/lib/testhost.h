@@ -17,6 +17,12 @@ struct testhost {
 };
 
 struct testhost *testhost_new(const char *name);
+/* The same host with extra "# gpuhook-sim: ..." setting lines appended. */
+struct testhost *testhost_new_with(const char *name, const char *settings);
+/* Write TEXT to the host's gpuhook.conf ($GPUHOOK_CONFIG inside). */
+void testhost_config(struct testhost *t, const char *text);
+/* The driver a PCI function is bound to ("" when unbound), malloc'd. */
+char *testhost_pci_driver(struct testhost *t, const char *bdf);
 void testhost_free(struct testhost *t);
 
 /* Run ARGV inside the host with INPUT on stdin (NULL: none). Returns the
