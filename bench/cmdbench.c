@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* cmdbench: wall-clock time of shell commands, variants interleaved.
  *
- *   cmdbench [-n RUNS] [-w WARMUP] [-l LABEL] [-a AFTER] NAME CMD [NAME CMD...]
+ *   cmdbench [-n RUNS] [-w WARMUP] [-l LABEL] [-a AFTER] [-o RAW] NAME CMD [NAME CMD...]
  *
  * Each sample runs `/bin/sh -c CMD` and takes the time from fork() to
  * waitpid() (CLOCK_MONOTONIC); then, untimed, `/bin/sh -c AFTER` with
@@ -12,7 +12,10 @@
  *
  * Prints one Markdown table row per variant:
  *   | LABEL | NAME | median ms | p10 ms | p90 ms | × first | runs |
- * (cmdbench -H prints the header). */
+ * (cmdbench -H prints the header). -o RAW appends every timed sample to the
+ * file RAW as "NAME MS" lines (for aggregating several invocations);
+ * `cmdbench [-l LABEL] -s RAW` prints the rows for such a file (variants in
+ * the order first seen, the first the baseline). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,24 +65,66 @@ static double quantile(const double *sorted, int n, double q) {
         return i + 1 < n ? sorted[i] * (1 - frac) + sorted[i + 1] * frac : sorted[i];
 }
 
+static void row(const char *label, const char *name, double *x, int runs, double *base) {
+        qsort(x, runs, sizeof(double), cmp_double);
+        double med = quantile(x, runs, 0.5);
+        if (*base == 0)
+                *base = med;
+        printf("| %s | %s | %.2f | %.2f | %.2f | %.2f | %d |\n", label, name, med, quantile(x, runs, 0.1),
+               quantile(x, runs, 0.9), med / *base, runs);
+        fflush(stdout);
+}
+
+static int summarize(const char *label, const char *raw) {
+        FILE *f = fopen(raw, "re");
+        char *names[MAX_VARIANTS] = { 0 };
+        double *x[MAX_VARIANTS] = { 0 };
+        int count[MAX_VARIANTS] = { 0 }, cap[MAX_VARIANTS] = { 0 }, n = 0;
+        char name[256];
+        double ms, base = 0;
+        if (!f) {
+                perror("cmdbench: raw file");
+                return 1;
+        }
+        while (fscanf(f, "%255s %lf", name, &ms) == 2) {
+                int v = 0;
+                while (v < n && strcmp(names[v], name))
+                        v++;
+                if (v == n) {
+                        if (n == MAX_VARIANTS)
+                                return 1;
+                        names[n++] = strdup(name);
+                }
+                if (count[v] == cap[v])
+                        x[v] = realloc(x[v], (size_t)(cap[v] = cap[v] ? cap[v] * 2 : 64) * sizeof(double));
+                x[v][count[v]++] = ms;
+        }
+        fclose(f);
+        for (int v = 0; v < n; v++)
+                row(label, names[v], x[v], count[v], &base);
+        return n ? 0 : 1;
+}
+
 static void usage(void) {
-        fprintf(stderr, "usage: cmdbench [-n RUNS] [-w WARMUP] [-l LABEL] [-a AFTER] NAME CMD [NAME CMD...]\n"
-                        "       cmdbench -H\n");
+        fprintf(stderr, "usage: cmdbench [-n RUNS] [-w WARMUP] [-l LABEL] [-a AFTER] [-o RAW] NAME CMD [NAME CMD...]\n"
+                        "       cmdbench [-l LABEL] -s RAW\n       cmdbench -H\n");
         exit(2);
 }
 
 int main(int argc, char **argv) {
         int runs = 30, warmup = 2, opt;
-        const char *label = "", *after = NULL;
+        const char *label = "", *after = NULL, *raw = NULL, *sum = NULL;
         const char *names[MAX_VARIANTS], *cmds[MAX_VARIANTS];
         int n = 0;
 
-        while ((opt = getopt(argc, argv, "n:w:l:a:H")) != -1) {
+        while ((opt = getopt(argc, argv, "n:w:l:a:o:s:H")) != -1) {
                 switch (opt) {
                 case 'n': runs = atoi(optarg); break;
                 case 'w': warmup = atoi(optarg); break;
                 case 'l': label = optarg; break;
                 case 'a': after = optarg; break;
+                case 'o': raw = optarg; break;
+                case 's': sum = optarg; break;
                 case 'H':
                         printf("| case | variant | median ms | p10 ms | p90 ms | × first | runs |\n");
                         printf("|---|---|---:|---:|---:|---:|---:|\n");
@@ -87,6 +132,8 @@ int main(int argc, char **argv) {
                 default: usage();
                 }
         }
+        if (sum)
+                return summarize(label, sum);
         if (runs < 1 || warmup < 0 || optind >= argc || (argc - optind) % 2 || (argc - optind) / 2 > MAX_VARIANTS)
                 usage();
         for (int i = optind; i < argc; i += 2) {
@@ -115,16 +162,19 @@ int main(int argc, char **argv) {
                         if (r >= 0)
                                 s[v * runs + r] = t;
                 }
-        double base = 0;
-        for (int v = 0; v < n; v++) {
-                double *x = &s[v * runs];
-                qsort(x, runs, sizeof(double), cmp_double);
-                double med = quantile(x, runs, 0.5);
-                if (v == 0)
-                        base = med;
-                printf("| %s | %s | %.2f | %.2f | %.2f | %.2f | %d |\n", label, names[v], med, quantile(x, runs, 0.1),
-                       quantile(x, runs, 0.9), med / base, runs);
-                fflush(stdout);
+        if (raw) {
+                FILE *f = fopen(raw, "ae");
+                if (!f) {
+                        perror("cmdbench: raw file");
+                        return 1;
+                }
+                for (int v = 0; v < n; v++)
+                        for (int r = 0; r < runs; r++)
+                                fprintf(f, "%s %.3f\n", names[v], s[v * runs + r]);
+                fclose(f);
         }
+        double base = 0;
+        for (int v = 0; v < n; v++)
+                row(label, names[v], &s[v * runs], runs, &base);
         return 0;
 }

@@ -43,7 +43,7 @@ for n in 1 4 16; do
   $build/hooks/gpuhook jit\$n release end - < $tmp/jit\$n.xml
   [ "\$(count)" -eq 0 ] || { echo "jit: gpuhook release left \$(count) mdevs" >&2; exit 1; }
   $bin/cmdbench -n $runs -w 2 -l "\$n mdev(s) create+destroy" -a "\$empty" \
-    gpuhook "sh $tmp/gpuhook\$n.sh" mdevctl "sh $tmp/mdevctl\$n.sh"
+    mdevctl "sh $tmp/mdevctl\$n.sh" gpuhook "sh $tmp/gpuhook\$n.sh"
 done
 INNER
 "$build/sim/gpuhook-sim" --testbed "$tmp/host" --host "$src/tests/hosts/mtty.umockdev" -- sh "$tmp/inner.sh"

@@ -37,8 +37,8 @@ static const struct verb {
                   OPT_UNMANAGED | OPT_NAME | OPT_MEMORY | OPT_VCPUS | OPT_PCI | OPT_MDEV,
           verb_xml, "xml TEMPLATE [ARG]         render a libvirt XML snippet or domain" },
         { "attach", 3, UINT32_MAX,
-          OPT_JSON | OPT_DRY_RUN | OPT_LIVE | OPT_CONFIG | OPT_UUID | OPT_PARENT | OPT_PLACEMENT | OPT_PARAM | OPT_MODEL |
-                  OPT_DISPLAY | OPT_RAMFB | OPT_UNMANAGED,
+          OPT_JSON | OPT_DRY_RUN | OPT_LIVE | OPT_CONFIG | OPT_UUID | OPT_TYPE | OPT_PARENT | OPT_PLACEMENT | OPT_PARAM |
+                  OPT_MODEL | OPT_DISPLAY | OPT_RAMFB | OPT_UNMANAGED,
           verb_attach, "attach DOMAIN KIND ARG...  hot-plug an mdev, SR-IOV vGPU VF or PCI device" },
         { "detach", 2, UINT32_MAX, OPT_JSON | OPT_DRY_RUN | OPT_LIVE | OPT_CONFIG | OPT_TIMEOUT, verb_detach,
           "detach DOMAIN DEVICE...    unplug and release devices" },
@@ -70,7 +70,7 @@ static void help(void) {
                "  attach DOMAIN mdev TYPE [--uuid U] [--parent DEV] [--placement compact|spread]\n"
                "         [--param NAME=VALUE]... [--model M] [--display] [--ramfb]\n"
                "  attach DOMAIN pci BDF... [--unmanaged]\n"
-               "  attach DOMAIN vgpu-vf BDF\n"
+               "  attach DOMAIN vgpu-vf BDF --type TYPE\n"
                "detach devices: an mdev UUID or a PCI address (BDF)\n"
                "xml templates: list, pci BDF, mdev UUID, vgpu-vf BDF, metadata UUID --type T,\n"
                "               domain virtio-gl|qxl-spice|vnc|none [--name N] [--pci BDF]... [--mdev U]...\n"
@@ -89,7 +89,7 @@ static void help(void) {
                "      --live, --config   attach/detach: the running domain and/or its definition\n"
                "                         (default: live if running, else config)\n"
                "      --uuid UUID        attach mdev: the mdev's UUID; xml domain: the domain's\n"
-               "      --type TYPE        xml metadata: the mdev type id or name\n"
+               "      --type TYPE        attach vgpu-vf, xml metadata/domain: the vGPU type id or name\n"
                "      --parent DEV       the mdev parent to use (default: placement policy)\n"
                "      --placement P      compact or spread\n"
                "      --param NAME=VALUE vendor parameter for the mdev (repeatable)\n"

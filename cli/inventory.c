@@ -2,6 +2,9 @@
 #include "gpuhookctl.h"
 #include "inventory.h"
 #include "iommu.h"
+#include "log.h"
+#include "pci-policy.h"
+#include "strset.h"
 
 const char *companion_relation_to_string(enum companion_relation r) {
         switch (r) {
@@ -91,4 +94,59 @@ struct json_object *pci_device_json(const struct pci_device *d) {
         strv_free_null(modules);
         json_object_object_add(o, "kernel_modules", m);
         return o;
+}
+
+int passthrough_verdict(const struct gpuhook_config *cfg, const struct pci_list *l, const struct pci_device *dev,
+                        bool managed, struct strbuf *taken, bool *ret_console_only) {
+        _cleanup_free_ struct group_member *gm = NULL;
+        _cleanup_free_ struct member_decision *dec = NULL;
+        struct strset allowed = { 0 };
+        char **members = NULL;
+        size_t n = 0, n_gm = 0;
+        int r;
+
+        *ret_console_only = false;
+        if (dev->iommu_group < 0)
+                return log_fail(-ENODEV, "%s is in no IOMMU group: the IOMMU is off, so passthrough is impossible (see `gpuhookctl check`)",
+                                dev->bdf);
+        r = iommu_group_members(dev->iommu_group, &members, &n);
+        if (r < 0)
+                return log_fail(r, "cannot read IOMMU group %d of %s: %s", dev->iommu_group, dev->bdf, strerror(-r));
+        gm = calloc(n ? n : 1, sizeof(*gm));
+        for (size_t i = 0; gm && i < n; i++) {
+                const struct pci_device *m = pci_list_find(l, members[i]);
+                if (!m)
+                        continue;
+                struct group_member *x = &gm[n_gm++];
+                *x = (struct group_member){ .pci_class = m->class, .boot_vga = m->boot_vga == 1, .group = m->iommu_group };
+                snprintf(x->bdf, sizeof(x->bdf), "%s", m->bdf);
+                snprintf(x->driver, sizeof(x->driver), "%s", m->driver);
+        }
+        strv_free_null(members);
+        if (!gm)
+                return -ENOMEM;
+        for (size_t i = 0; i < cfg->n_allow_devices && r >= 0; i++)
+                r = strset_add(&allowed, cfg->allow_devices[i]);
+        struct pci_policy policy = { .companion_classes = cfg->companion_classes, .allowed = &allowed,
+                                     .allow_boot_console = cfg->allow_boot_console };
+        struct pci_listed listed = { .managed = managed };
+        snprintf(listed.bdf, sizeof(listed.bdf), "%s", dev->bdf);
+        if (r >= 0)
+                r = pci_policy_decide(&policy, &listed, 1, gm, n_gm, &dec);
+        if (r == -EPERM) {
+                /* Refused only for the console? Ask again with it allowed, quietly. */
+                struct member_decision *again = NULL;
+                _cleanup_free_ char *why = log_failure() ? strdup(log_failure()) : NULL;
+                policy.allow_boot_console = true;
+                *ret_console_only = pci_policy_decide(&policy, &listed, 1, gm, n_gm, &again) >= 0;
+                free(again);
+                log_failure_clear();
+                if (why)
+                        (void)log_fail(r, "%s", why);
+        }
+        for (size_t i = 0; r >= 0 && i < n_gm; i++)
+                if (dec[i].fate == FATE_TAKE && !streq(gm[i].bdf, dev->bdf))
+                        r = strbuf_appendf(taken, "%s%s", taken->len ? ", " : "", gm[i].bdf);
+        strset_free(&allowed);
+        return r;
 }

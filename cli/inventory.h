@@ -3,7 +3,9 @@
 
 #include <json-c/json.h>
 
+#include "conf.h"
 #include "pci.h"
+#include "util.h"
 
 /* What travels with a GPU: the card's other functions (audio, USB, UCSI),
  * the other endpoints of its IOMMU group, and its SR-IOV VFs. */
@@ -23,3 +25,11 @@ int gpu_companions(const struct pci_list *l, const struct pci_device *gpu, struc
 
 /* The device as JSON (ids as hex strings, names, driver, group, NUMA, ...). */
 struct json_object *pci_device_json(const struct pci_device *d);
+
+/* What the hook's own PCI policy (lib/pci-policy.h) says about passing DEV to
+ * a VM as <hostdev managed=MANAGED>: 0, with the companions gpuhook would
+ * move to vfio-pci appended to TAKEN (", "-separated); or a negative errno
+ * with the hook's refusal recorded (log_fail), *ret_console_only telling
+ * whether only the boot-console rule refused it. */
+int passthrough_verdict(const struct gpuhook_config *cfg, const struct pci_list *l, const struct pci_device *dev,
+                        bool managed, struct strbuf *taken, bool *ret_console_only);

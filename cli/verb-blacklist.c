@@ -454,8 +454,8 @@ int verb_blacklist(int argc, char **argv) {
                         fflush(stdout);
                         int k = spawn_run(cmd, INITRAMFS_TIMEOUT_MS, &out, &err);
                         if (k != 0)
-                                r = log_fail(k < 0 ? k : -EIO, "`%s` failed (%s): %s; the files above are in place: fix the initramfs tool and run it again",
-                                             cmd_text, k < 0 ? strerror(-k) : "non-zero exit", first_line(err));
+                                r = log_fail(k < 0 ? k : -EIO, "`%s` failed (%s): %s; the files above are in place: fix the initramfs tool, then run `%s` yourself",
+                                             cmd_text, k < 0 ? strerror(-k) : "non-zero exit", first_line(err), cmd_text);
                 }
         }
         for (size_t i = 0; p.notes && p.notes[i]; i++)

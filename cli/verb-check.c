@@ -6,7 +6,10 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <glob.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <time.h>
 
 #include "config.h"
@@ -16,7 +19,7 @@
 #include "log.h"
 #include "mdev.h"
 #include "mdevctl.h"
-#include "pci-policy.h"
+#include "nvidia-vgpu.h"
 #include "pci.h"
 #include "spawn.h"
 #include "sysfs.h"
@@ -78,6 +81,7 @@ struct facts {
         bool vfio_pci_available, vfio_ok;
         bool libvirt_ok, hook_ok;
         bool dmar, ivrs, acpi;
+        char iommu_why[512]; /* why the IOMMU is off, for the verdict */
 };
 
 static bool cmdline_has(const struct facts *f, const char *word) {
@@ -122,7 +126,6 @@ static void read_cpu(struct facts *f) {
         (void)read_text_file("/proc/cmdline", 64 * 1024, &f->cmdline);
 }
 
-static bool is_intel(const struct facts *f) { return streq(f->cpu_vendor, "GenuineIntel"); }
 static bool is_amd(const struct facts *f) { return streq(f->cpu_vendor, "AuthenticAMD"); }
 
 static void check_kvm(struct facts *f) {
@@ -192,7 +195,7 @@ static void check_iommu(struct facts *f) {
         }
         struct strbuf why = { 0 };
         if (f->acpi && !f->dmar && !f->ivrs)
-                strbuf_appendf(&why, "the firmware advertises no IOMMU (no ACPI DMAR or IVRS table)");
+                strbuf_appendf(&why, "the firmware advertises none (no ACPI DMAR or IVRS table)");
         else if (f->dmar || f->ivrs)
                 strbuf_appendf(&why, "the firmware has an IOMMU (ACPI %s table) but the kernel did not enable it", f->dmar ? "DMAR" : "IVRS");
         if (cmdline_has(f, "intel_iommu=off") || cmdline_has(f, "amd_iommu=off") || cmdline_has(f, "iommu=off"))
@@ -201,6 +204,7 @@ static void check_iommu(struct facts *f) {
                 strbuf_appendf(&why, "%sthe kernel command line lacks intel_iommu=on", why.len ? "; " : "");
         if (f->hypervisor)
                 strbuf_appendf(&why, "%sthis host is itself a virtual machine without a virtual IOMMU", why.len ? "; " : "");
+        snprintf(f->iommu_why, sizeof(f->iommu_why), "%s", why.len ? strbuf_str(&why) : "the kernel created no IOMMU group");
         add("iommu", ST_FAIL, iommu_enable_fix(f), "IOMMU: not active, no IOMMU groups in %s%s%s", SYSFS_IOMMU_GROUPS,
             why.len ? ": " : "", strbuf_str(&why));
         strbuf_free(&why);
@@ -238,6 +242,11 @@ static void check_interrupt_remapping(const struct facts *f) {
                     "interrupt remapping: not enabled (no IR- interrupts in /proc/interrupts): vfio will refuse to assign devices");
 }
 
+static const char *kernel_release(void) {
+        static struct utsname u;
+        return uname(&u) == 0 ? u.release : "$(uname -r)";
+}
+
 static void check_vfio(struct facts *f) {
         static const char *const modules[] = { "vfio", "vfio_iommu_type1", "vfio_pci" };
         struct strbuf missing = { 0 }, unavailable = { 0 };
@@ -258,14 +267,14 @@ static void check_vfio(struct facts *f) {
                 add("vfio-modules", ST_OK, NULL, "VFIO: vfio, vfio_iommu_type1 and vfio_pci are loaded");
         else if (unavailable.len && !index)
                 add("vfio-modules", ST_FAIL, "boot a kernel built with VFIO (CONFIG_VFIO_PCI), e.g. the distribution's kernel, with its modules installed",
-                    "VFIO: %s not loaded, and this kernel has no module directory (/lib/modules/%s) to load them from",
-                    strbuf_str(&unavailable), "$(uname -r)");
+                    "VFIO: %s: not loaded, and this kernel has no module directory (/lib/modules/%s) to load them from",
+                    strbuf_str(&unavailable), kernel_release());
         else if (unavailable.len)
                 add("vfio-modules", ST_FAIL, "install a kernel built with CONFIG_VFIO, CONFIG_VFIO_IOMMU_TYPE1 and CONFIG_VFIO_PCI",
                     "VFIO: %s missing from this kernel", strbuf_str(&unavailable));
         else
                 add("vfio-modules", ST_WARN, "`modprobe vfio-pci`; to load it at boot: echo vfio-pci > /etc/modules-load.d/vfio.conf (libvirt also loads it when it needs it)",
-                    "VFIO: %s available but not loaded", strbuf_str(&missing));
+                    "VFIO: %s: available but not loaded", strbuf_str(&missing));
         f->vfio_ok = stat("/dev/vfio/vfio", &st) == 0;
         if (f->vfio_ok)
                 add("vfio-dev", ST_OK, NULL, "VFIO: /dev/vfio/vfio is present");
@@ -464,9 +473,8 @@ static void check_libvirt(struct facts *f) {
         version_text(lib, a);
         bool had = log_failure() != NULL;
         if (virt_open(true, &conn) < 0) {
-                const char *why = log_failure();
                 add("libvirt", ST_FAIL, "systemctl start libvirtd (or virtqemud.socket), or pass -c URI",
-                    "libvirt: client %s; %s", a, why ? why : "cannot connect");
+                    "libvirt: client %s, cannot connect to the daemon at %s: %s", a, virt_uri_shown(), virt_last_error());
                 if (!had)
                         log_failure_clear();
                 return;
@@ -602,56 +610,31 @@ static void check_gpu(const struct gpuhook_config *cfg, const struct pci_list *l
                 add("iommu-group", ST_FAIL, "enable the IOMMU (see above)", "IOMMU group: none, it cannot be passed through");
         else {
                 char **members = NULL;
-                size_t n = 0;
-                struct group_member *gm = NULL;
-                size_t n_gm = 0;
                 struct strbuf others = { 0 };
-                if (iommu_group_members(g->iommu_group, &members, &n) >= 0 && (gm = calloc(n ? n : 1, sizeof(*gm)))) {
-                        for (size_t i = 0; i < n; i++) {
+                if (iommu_group_members(g->iommu_group, &members, NULL) >= 0)
+                        for (size_t i = 0; members[i]; i++) {
                                 const struct pci_device *m = pci_list_find(l, members[i]);
-                                if (!m)
-                                        continue;
-                                struct group_member *x = &gm[n_gm++];
-                                *x = (struct group_member){ .pci_class = m->class, .boot_vga = m->boot_vga == 1,
-                                                            .group = m->iommu_group };
-                                snprintf(x->bdf, sizeof(x->bdf), "%s", m->bdf);
-                                snprintf(x->driver, sizeof(x->driver), "%s", m->driver);
-                                if (m != g)
+                                if (m && m != g)
                                         strbuf_appendf(&others, "%s%s (%s, %s)", others.len ? ", " : "", m->bdf,
                                                        pci_class_name(m->class), *m->driver ? m->driver : "no driver");
                         }
-                }
                 add("iommu-group", ST_OK, NULL, "IOMMU group %d: %s%s", g->iommu_group, others.len ? "with " : "alone",
                     strbuf_str(&others));
                 strbuf_free(&others);
                 strv_free_null(members);
 
-                struct strset allowed = { 0 };
-                for (size_t i = 0; i < cfg->n_allow_devices; i++)
-                        (void)strset_add(&allowed, cfg->allow_devices[i]);
-                struct pci_policy policy = { .companion_classes = cfg->companion_classes, .allowed = &allowed,
-                                             .allow_boot_console = cfg->allow_boot_console };
-                struct pci_listed listed = { .managed = true };
-                snprintf(listed.bdf, sizeof(listed.bdf), "%s", g->bdf);
-                struct member_decision *dec = NULL;
-                bool had = log_failure() != NULL;
-                int r = gm ? pci_policy_decide(&policy, &listed, 1, gm, n_gm, &dec) : -ENOMEM;
+                struct strbuf taken = { 0 };
+                bool console_only = false, had = log_failure() != NULL;
+                int r = passthrough_verdict(cfg, l, g, true, &taken, &console_only);
                 if (r < 0) {
-                        add("passthrough", ST_FAIL, NULL, "passthrough: refused: %s", log_failure() ? log_failure() : strerror(-r));
+                        add("passthrough", console_only ? ST_WARN : ST_FAIL, NULL, "passthrough: the hook refuses it: %s",
+                            log_failure() ? log_failure() : strerror(-r));
                         if (!had)
                                 log_failure_clear();
-                } else {
-                        struct strbuf taken = { 0 };
-                        for (size_t i = 0; i < n_gm; i++)
-                                if (dec[i].fate == FATE_TAKE)
-                                        strbuf_appendf(&taken, "%s%s", taken.len ? ", " : "", gm[i].bdf);
-                        add("passthrough", ST_OK, NULL, "passthrough: possible as <hostdev managed='yes'>%s%s%s", taken.len ? "; gpuhook also moves " : "",
-                            strbuf_str(&taken), taken.len ? " (companions) to vfio-pci" : "");
-                        strbuf_free(&taken);
-                }
-                free(dec);
-                free(gm);
-                strset_free(&allowed);
+                } else
+                        add("passthrough", ST_OK, NULL, "passthrough: possible as <hostdev managed='yes'>%s%s%s",
+                            taken.len ? "; gpuhook also moves " : "", strbuf_str(&taken), taken.len ? " (companions) to vfio-pci" : "");
+                strbuf_free(&taken);
         }
 
         /* Companions. */
@@ -666,6 +649,13 @@ static void check_gpu(const struct gpuhook_config *cfg, const struct pci_list *l
                 add("vgpu", ST_OK, NULL, "vGPU: mdev parent with %d type%s (gpuhookctl types)", count_dir(types, NULL),
                     count_dir(types, NULL) == 1 ? "" : "s");
         }
+        unsigned vendor_vfs = 0;
+        for (size_t i = 0; i < n_comp; i++)
+                if (comp[i].relation == COMPANION_VF && nvidia_vgpu_supported(comp[i].dev->bdf))
+                        vendor_vfs++;
+        if (vendor_vfs)
+                add("vgpu", ST_OK, NULL, "vGPU: NVIDIA vendor-specific VFIO on %u VF%s (gpuhookctl types)", vendor_vfs,
+                    vendor_vfs == 1 ? "" : "s");
         if (g->sriov_totalvfs)
                 add("sriov", ST_INFO, g->sriov_numvfs ? NULL : "enable VFs with the vendor's tool (NVIDIA: /usr/lib/nvidia/sriov-manage -e BDF)",
                     "SR-IOV: %u of %u VFs enabled", g->sriov_numvfs, g->sriov_totalvfs);
@@ -787,16 +777,12 @@ int verb_check(int argc, char **argv) {
         struct strbuf v = { 0 };
         bool passthrough = f.iommu_active && f.vfio_pci_available && f.kvm_ok;
         if (!f.iommu_active) {
-                const struct item *why = NULL;
-                for (size_t i = 0; i < n_items; i++)
-                        if (streq(items[i].id, "iommu"))
-                                why = &items[i];
-                strbuf_appendf(&v, "PCI passthrough is impossible on this host: %s", why ? why->summary : "no IOMMU");
+                strbuf_appendf(&v, "PCI passthrough is impossible on this host. No IOMMU is active: %s", f.iommu_why);
                 if (!f.vfio_pci_available)
-                        strbuf_appendf(&v, "; and the kernel has no vfio-pci to hand devices to QEMU");
+                        strbuf_appendf(&v, ". The kernel also has no vfio-pci to hand devices to QEMU");
                 if (!f.kvm_ok)
-                        strbuf_appendf(&v, "; and KVM is unusable");
-                strbuf_appendf(&v, ". Without an IOMMU no device can be isolated for a VM, so vGPUs (mdev and SR-IOV) cannot be used either. Fix the ✗ items above, reboot, and run `gpuhookctl check` again.");
+                        strbuf_appendf(&v, ". KVM is unusable too");
+                strbuf_appendf(&v, ". Without an IOMMU no PCI device or SR-IOV VF can be isolated for a VM; mediated vGPUs need VFIO as well, and NVIDIA's also need the IOMMU. Fix the ✗ items above, reboot, and run `gpuhookctl check` again.");
         } else if (!passthrough)
                 strbuf_appendf(&v, "PCI passthrough is not possible yet: %s%s. Fix the ✗ items above.",
                                f.vfio_pci_available ? "" : "the kernel has no vfio-pci", f.kvm_ok ? "" : (f.vfio_pci_available ? "KVM is unusable" : ", KVM is unusable"));

@@ -8,34 +8,69 @@
 #include "sysfs.h"
 
 static bool entry_present(const struct ledger_entry *e) {
-        if (e->kind == LEDGER_MDEV)
+        switch (e->kind) {
+        case LEDGER_MDEV:
                 return mdev_exists(e->id);
-        _cleanup_free_ char *p = sysfs_pci_attr(e->id, NULL);
-        return sysfs_exists(p);
+        case LEDGER_PCI:
+        case LEDGER_VGPU:
+        case LEDGER_SRIOV: {
+                _cleanup_free_ char *p = sysfs_pci_attr(e->id, NULL);
+                return sysfs_exists(p);
+        }
+        default:
+                return true; /* a console binding: nothing to look at */
+        }
 }
 
 /* What jit_release will do with E. */
 static void describe_restore(const struct ledger_entry *e, char *buf, size_t size) {
-        if (e->kind == LEDGER_MDEV) {
-                if (e->defined)
-                        snprintf(buf, size, "stop the mdev (its mdevctl definition stays)");
+        switch (e->kind) {
+        case LEDGER_MDEV:
+                snprintf(buf, size, e->defined ? "stop the mdev (its mdevctl definition stays)" : "remove the mdev");
+                break;
+        case LEDGER_PCI:
+                if (*e->driver)
+                        snprintf(buf, size, "rebind to %s%s%s", e->driver, *e->override ? ", driver_override " : "", e->override);
                 else
-                        snprintf(buf, size, "remove the mdev");
-        } else if (*e->driver)
-                snprintf(buf, size, "rebind to %s%s%s", e->driver, *e->override ? ", driver_override " : "",
-                         e->override);
-        else
-                snprintf(buf, size, "leave unbound%s%s", *e->override ? ", driver_override " : "", e->override);
+                        snprintf(buf, size, "leave unbound%s%s", *e->override ? ", driver_override " : "", e->override);
+                break;
+        case LEDGER_CONSOLE:
+                snprintf(buf, size, "give the %s back%s%s", e->type, *e->driver ? " to " : "", e->driver);
+                break;
+        case LEDGER_VGPU:
+                snprintf(buf, size, "clear the vGPU (current_vgpu_type 0)");
+                break;
+        case LEDGER_SRIOV:
+                snprintf(buf, size, "set sriov_numvfs back to %s", *e->type ? e->type : "0");
+                break;
+        default:
+                snprintf(buf, size, "?");
+        }
 }
 
 static void describe_on(const struct ledger_entry *e, char *buf, size_t size) {
-        if (e->kind == LEDGER_MDEV) {
+        switch (e->kind) {
+        case LEDGER_MDEV:
                 if (*e->parent || *e->type)
                         snprintf(buf, size, "%s %s", *e->type ? e->type : "?", *e->parent ? e->parent : "?");
                 else
                         snprintf(buf, size, "(mdevctl definition)");
-        } else
+                break;
+        case LEDGER_PCI:
                 snprintf(buf, size, "was on %s", *e->driver ? e->driver : "no driver");
+                break;
+        case LEDGER_CONSOLE:
+                snprintf(buf, size, "%s", e->type);
+                break;
+        case LEDGER_VGPU:
+                snprintf(buf, size, "vGPU type %s", e->type);
+                break;
+        case LEDGER_SRIOV:
+                snprintf(buf, size, "had %s VFs", *e->type ? e->type : "0");
+                break;
+        default:
+                snprintf(buf, size, "-");
+        }
 }
 
 static struct json_object *entry_json(const struct ledger_entry *e, bool present, const char *restore) {
@@ -47,10 +82,16 @@ static struct json_object *entry_json(const struct ledger_entry *e, bool present
                 json_object_object_add(o, "parent", json_str(*e->parent ? e->parent : NULL));
                 json_object_object_add(o, "type", json_str(*e->type ? e->type : NULL));
                 json_object_object_add(o, "origin", json_str(e->defined ? "defined" : "created"));
-        } else {
+        } else if (e->kind == LEDGER_PCI) {
                 json_object_object_add(o, "original_driver", json_str(*e->driver ? e->driver : NULL));
                 json_object_object_add(o, "original_override", json_str(*e->override ? e->override : NULL));
-        }
+        } else if (e->kind == LEDGER_CONSOLE) {
+                json_object_object_add(o, "console", json_str(e->type));
+                json_object_object_add(o, "driver", json_str(*e->driver ? e->driver : NULL));
+        } else if (e->kind == LEDGER_VGPU)
+                json_object_object_add(o, "vgpu_type", json_str(e->type));
+        else if (e->kind == LEDGER_SRIOV)
+                json_object_object_add(o, "original_numvfs", json_str(*e->type ? e->type : "0"));
         json_object_object_add(o, "state", json_str(e->state == LEDGER_DONE ? "done" : "pending"));
         json_object_object_add(o, "since", json_object_new_int64((int64_t)e->since));
         json_object_object_add(o, "since_text", json_str(format_time(e->since, t)));
@@ -58,6 +99,8 @@ static struct json_object *entry_json(const struct ledger_entry *e, bool present
         json_object_object_add(o, "at_release", json_str(restore));
         return o;
 }
+
+static int cmp_strp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 int verb_status(int argc, char **argv) {
         const struct gpuhook_config *cfg;
@@ -70,6 +113,8 @@ int verb_status(int argc, char **argv) {
         if (r < 0)
                 return ctl_fail_recorded(r, "cannot load the gpuhook configuration");
         r = ledger_list_domains(cfg->state_dir, &uuids, &n);
+        if (r >= 0 && n > 1)
+                qsort(uuids, n, sizeof(char *), cmp_strp);
         if (r < 0)
                 return ctl_fail("check that the state directory is readable (run as root)",
                                 "cannot list ledgers in %s/domains: %s", cfg->state_dir, strerror(-r));

@@ -30,6 +30,10 @@ static const struct mdev_type_info *type_in_use(const struct mdev_parent_info *p
         return NULL;
 }
 
+static int cmp_type(const void *a, const void *b) {
+        return strverscmp(((const struct mdev_type_info *)a)->id, ((const struct mdev_type_info *)b)->id);
+}
+
 static int mdev_types(struct table *t, struct json_object *arr, size_t *count) {
         struct host_view v = { 0 };
         int r = mdev_host_view_load(&v);
@@ -38,6 +42,9 @@ static int mdev_types(struct table *t, struct json_object *arr, size_t *count) {
                                 SYSFS_MDEV_BUS, strerror(-r));
         for (size_t i = 0; i < v.n_parents && r >= 0; i++) {
                 const struct mdev_parent_info *p = &v.parents[i];
+                /* Natural order: nvidia-299 before nvidia-1000. */
+                if (p->n_types)
+                        qsort(p->types, p->n_types, sizeof(p->types[0]), cmp_type);
                 const struct mdev_type_info *busy = p->one_type_at_a_time ? type_in_use(p) : NULL;
                 const struct mdev_driver *drv = p->driver;
                 struct json_object *pj = json_object_new_object(), *types = json_object_new_array();

@@ -15,7 +15,7 @@ static const struct xml_kind {
         { "mdev", 1, OPT_MODEL | OPT_DISPLAY | OPT_RAMFB, "xml mdev UUID [--model M] [--display] [--ramfb]" },
         { "vgpu-vf", 1, 0, "xml vgpu-vf BDF" },
         { "metadata", 1, OPT_TYPE | OPT_PARENT | OPT_PLACEMENT | OPT_PARAM,
-          "xml metadata UUID --type TYPE [--parent DEV] [--placement P] [--param NAME=VALUE]..." },
+          "xml metadata UUID|BDF --type TYPE [--parent DEV] [--placement P] [--param NAME=VALUE]..." },
         { "domain", 1,
           OPT_NAME | OPT_UUID | OPT_MEMORY | OPT_VCPUS | OPT_PCI | OPT_MDEV | OPT_UNMANAGED | OPT_TYPE | OPT_PARENT |
                   OPT_PLACEMENT | OPT_PARAM | OPT_MODEL | OPT_DISPLAY | OPT_RAMFB,
@@ -134,11 +134,19 @@ int verb_xml(int argc, char **argv) {
         } else if (streq(k->name, "metadata")) {
                 struct mdev_spec m;
                 _cleanup_free_ char *req = NULL;
+                struct pci_addr a;
                 if (!arg.type)
                         return ctl_usage("xml metadata needs --type TYPE (a type id or name, see gpuhookctl types)");
-                r = mdev_spec_init(&m, argv[1], arg.type, arg.parent, arg.placement, arg.params, NULL, false, false);
-                if (r >= 0)
-                        r = xmlgen_mdev_request(&m, &req);
+                if (!uuid_valid(argv[1]) && pci_addr_parse(argv[1], &a) == 0) {
+                        /* A VF address: an SR-IOV vGPU request. */
+                        if (arg.given & (OPT_PARENT | OPT_PLACEMENT | OPT_PARAM))
+                                return ctl_usage("--parent, --placement and --param apply to mdev requests (a UUID), not to a VF address");
+                        r = xmlgen_vgpu_request(&a, arg.type, &req);
+                } else {
+                        r = mdev_spec_init(&m, argv[1], arg.type, arg.parent, arg.placement, arg.params, NULL, false, false);
+                        if (r >= 0)
+                                r = xmlgen_mdev_request(&m, &req);
+                }
                 if (r >= 0)
                         r = xmlgen_metadata(req, &out);
         } else

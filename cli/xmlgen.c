@@ -167,6 +167,16 @@ int xmlgen_mdev_request(const struct mdev_spec *m, char **ret) {
         return r;
 }
 
+int xmlgen_vgpu_request(const struct pci_addr *a, const char *type, char **ret) {
+        char bdf[PCI_ADDR_LEN + 1];
+        if (!type || !(mdev_type_id_valid(type) || mdev_type_name_valid(type)))
+                return log_fail(-EINVAL, "vGPU type '%s' is neither a type id nor a type name; see gpuhookctl types",
+                                type ? shown(type) : "(missing)");
+        pci_addr_format(a, bdf);
+        const struct tmpl_var vars[] = { { "address", bdf }, { "type", type } };
+        return render("metadata-vgpu", vars, ELEMENTSOF(vars), ret);
+}
+
 int xmlgen_metadata(const char *entries, char **ret) {
         const struct tmpl_var vars[] = { { "entries", entries ? entries : "" } };
         return render("metadata-devices", vars, ELEMENTSOF(vars), ret);

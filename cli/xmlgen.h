@@ -36,6 +36,9 @@ int xmlgen_vf_hostdev(const struct pci_addr *a, char **ret);
 int xmlgen_mdev_hostdev(const struct mdev_spec *m, char **ret);
 /* One <gpuhook:mdev> request (indented for metadata-devices). */
 int xmlgen_mdev_request(const struct mdev_spec *m, char **ret);
+/* One <gpuhook:vgpu> request for the VF at A with vGPU TYPE (an id or a
+ * name from its creatable types). */
+int xmlgen_vgpu_request(const struct pci_addr *a, const char *type, char **ret);
 /* <gpuhook:devices> around ENTRIES (rendered requests, may be ""). */
 int xmlgen_metadata(const char *entries, char **ret);
 

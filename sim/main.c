@@ -16,6 +16,7 @@
 
 #include "complete.h"
 #include "config.h"
+#include "driver.h"
 #include "hostfile.h"
 #include "sim-util.h"
 #include "testbed.h"
@@ -135,6 +136,38 @@ static int create_testbed_in_child(const char *dir, const char *host) {
 }
 
 static bool file_exists(const char *p) { return p && access(p, F_OK) == 0; }
+
+/* Finish driver removals whose hang ended while no process of the host
+ * wrote to sysfs (the writer may have been killed meanwhile). */
+static int settle_testbed(const struct testbed *tb) {
+        int lock = tb_lock(tb);
+        if (lock < 0)
+                return lock;
+        struct sim_state *st = NULL;
+        int r = sim_state_load(tb, &st);
+        if (r >= 0)
+                r = sim_busy_settle(tb, st);
+        if (r > 0)
+                r = sim_state_save(tb, st);
+        sim_state_free(st);
+        tb_unlock(lock);
+        return r;
+}
+
+/* DIR/.sim/bin (the modprobe stand-in) first in PATH. */
+static int prepend_path(const char *root) {
+        const char *old = getenv("PATH");
+        _cleanup_free_ char *bin = sim_strdup_printf("%s/.sim/bin", root);
+        if (!bin)
+                return -ENOMEM;
+        if (old && startswith(old, bin) && (old[strlen(bin)] == ':' || old[strlen(bin)] == '\0'))
+                return 0;
+        _cleanup_free_ char *path = sim_strdup_printf("%s:%s", bin,
+                                                      old && *old ? old : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        if (!path)
+                return -ENOMEM;
+        return setenv("PATH", path, 1) < 0 ? -errno : 0;
+}
 
 /* $GPUHOOK_SIM_SHIM; else the build tree's shim when this binary runs from
  * the build tree; else the installed one; else the build tree's. */
@@ -284,6 +317,8 @@ int main(int argc, char *argv[]) {
         if (!tb_exists(tb, "/.sim/state"))
                 return error("'%s' is not a gpuhook-sim testbed (no .sim/state)", dir);
         const char *root = testbed_root(tb);
+        if ((r = settle_testbed(tb)) < 0)
+                return error("cannot read the state of testbed '%s': %s", dir, strerror(-r));
 
         _cleanup_free_ char *shim = find_shim();
         if (!shim)
@@ -300,8 +335,8 @@ int main(int argc, char *argv[]) {
 
         if (setenv("UMOCKDEV_DIR", root, 1) < 0 || setenv("LD_PRELOAD", preload, 1) < 0 ||
             setenv("GPUHOOK_STATE_DIR", state, 0) < 0 || setenv("GPUHOOK_CONFIG", conf, 0) < 0 ||
-            setenv("GPUHOOK_SIM_DIR", root, 1) < 0)
-                return error("cannot set the environment: %s", strerror(errno));
+            setenv("GPUHOOK_SIM_DIR", root, 1) < 0 || (r = prepend_path(root)) < 0)
+                return error("cannot set the environment: %s", strerror(r < 0 ? -r : errno));
 
         execvp(argv[optind], argv + optind);
         int e = errno;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <stdint.h>
 
+#include "capacity.h"
 #include "mdev.h"
 #include "sim-util.h"
 
@@ -26,13 +27,29 @@ int sim_mdev_count(const struct testbed *tb, const struct sim_mdev_parent *p,
         return 0;
 }
 
-static uint64_t gcd64(uint64_t a, uint64_t b) {
-        while (b) {
-                uint64_t t = a % b;
-                a = b;
-                b = t;
+/* Instances of TYPE on the other parents of P's card (the VFs of one PF). */
+static int card_count(const struct testbed *tb, const struct sim_mdev_parent *p, const char *type,
+                      unsigned *ret_same, unsigned *ret_other) {
+        unsigned same = 0, other = 0;
+        const struct sim_state *st = p->state;
+        for (size_t i = 0; p->card && st && i < st->n_parents; i++) {
+                const struct sim_mdev_parent *q = &st->parents[i];
+                if (q == p || !q->card || !streq(q->card, p->card))
+                        continue;
+                for (size_t j = 0; j < q->n_types; j++) {
+                        unsigned c;
+                        int r = sim_mdev_count(tb, q, q->types[j].id, &c);
+                        if (r < 0)
+                                return r;
+                        if (streq(q->types[j].id, type))
+                                same += c;
+                        else
+                                other += c;
+                }
         }
-        return a;
+        *ret_same = same;
+        *ret_other = other;
+        return 0;
 }
 
 int sim_mdev_available(const struct testbed *tb, const struct sim_mdev_parent *p,
@@ -40,44 +57,35 @@ int sim_mdev_available(const struct testbed *tb, const struct sim_mdev_parent *p
         const struct sim_mdev_type *t = sim_parent_find_type(p, type);
         if (!t)
                 return -ENOENT;
-        unsigned counts[p->n_types ? p->n_types : 1];
-        uint64_t pool = 1;
-        bool shared = p->capacity == SIM_CAPACITY_SHARED;
-        for (size_t i = 0; i < p->n_types; i++) {
+        size_t n = p->n_types;
+        unsigned caps[n ? n : 1], counts[n ? n : 1];
+        for (size_t i = 0; i < n; i++) {
                 int r = sim_mdev_count(tb, p, p->types[i].id, &counts[i]);
                 if (r < 0)
                         return r;
-                /* Other types read 0 while one type is instantiated. */
-                if (p->one_type && counts[i] > 0 && &p->types[i] != t) {
-                        *ret = 0;
-                        return 0;
-                }
-                unsigned c = p->types[i].capacity;
-                if (c > 0 && shared) {
-                        pool = pool / gcd64(pool, c) * c;
-                        if (pool > (UINT64_C(1) << 40))
-                                shared = false; /* unreasonable: count per type */
-                }
+                caps[i] = p->types[i].capacity;
         }
-        if (t->capacity == 0) {
-                *ret = 0;
-                return 0;
+        unsigned avail = sim_capacity_available(caps, counts, n, (size_t)(t - p->types), p->one_type,
+                                                p->capacity == SIM_CAPACITY_SHARED);
+        /* A VF of a card: one type at a time spans the card, and a type's
+         * max_instance counts every VF's instances. */
+        unsigned same = 0, other = 0;
+        int r = card_count(tb, p, type, &same, &other);
+        if (r < 0)
+                return r;
+        if (p->one_type && other > 0)
+                avail = 0;
+        if (t->card_capacity > 0) {
+                unsigned on_card = same + counts[t - p->types];
+                unsigned left = on_card >= t->card_capacity ? 0 : t->card_capacity - on_card;
+                if (avail > left)
+                        avail = left;
         }
-        if (!shared) {
-                unsigned used = counts[t - p->types];
-                *ret = used >= t->capacity ? 0 : t->capacity - used;
-                return 0;
-        }
-        /* One pool per parent; a type with capacity c costs pool/c of it. */
-        uint64_t used = 0;
-        for (size_t i = 0; i < p->n_types; i++)
-                if (p->types[i].capacity > 0)
-                        used += (uint64_t)counts[i] * (pool / p->types[i].capacity);
-        *ret = used >= pool ? 0 : (unsigned)((pool - used) / (pool / t->capacity));
+        *ret = avail;
         return 0;
 }
 
-int sim_mdev_refresh(const struct testbed *tb, const struct sim_mdev_parent *p) {
+static int refresh_one(const struct testbed *tb, const struct sim_mdev_parent *p) {
         int ret = 0;
         for (size_t i = 0; i < p->n_types; i++) {
                 unsigned avail;
@@ -91,6 +99,18 @@ int sim_mdev_refresh(const struct testbed *tb, const struct sim_mdev_parent *p) 
                         snprintf(num, sizeof(num), "%u\n", avail);
                         r = tb_write_file(tb, file, num, 0444);
                 }
+                if (r < 0 && ret == 0)
+                        ret = r;
+        }
+        return ret;
+}
+
+int sim_mdev_refresh(const struct testbed *tb, const struct sim_mdev_parent *p) {
+        int ret = refresh_one(tb, p);
+        const struct sim_state *st = p->state;
+        for (size_t i = 0; p->card && st && i < st->n_parents; i++) {
+                const struct sim_mdev_parent *q = &st->parents[i];
+                int r = q != p && q->card && streq(q->card, p->card) ? refresh_one(tb, q) : 0;
                 if (r < 0 && ret == 0)
                         ret = r;
         }

@@ -12,7 +12,8 @@ int sim_mdev_count(const struct testbed *tb, const struct sim_mdev_parent *p,
 /* What the driver would report as available_instances for TYPE right now. */
 int sim_mdev_available(const struct testbed *tb, const struct sim_mdev_parent *p,
                        const char *type, unsigned *ret);
-/* Rewrite available_instances of every type on P. */
+/* Rewrite available_instances of every type on P, and on the other parents
+ * of its card (VFs of one PF: state.h, "card"). */
 int sim_mdev_refresh(const struct testbed *tb, const struct sim_mdev_parent *p);
 
 /* Create the mdev UUID (lower case) of TYPE on P: every link, a fresh IOMMU

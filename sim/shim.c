@@ -13,7 +13,14 @@
  *
  * Also intercepted: open/open64/openat/openat64/creat/creat64 and fopen with
  * O_CREAT for a file that does not exist under the testbed's /sys: EACCES,
- * as sysfs has no file creation (a typo'd attribute must not become a file). */
+ * as sysfs has no file creation (a typo'd attribute must not become a file).
+ *
+ * And open/open64/openat/openat64/fopen/fopen64 of an absolute "/dev/..."
+ * path that exists in the testbed: opened here, directly. umockdev's preload
+ * would connect such an fd to the testbed's ioctl socket, served by the
+ * process that made the testbed, long gone: it exits the program ("Failed to
+ * connect to ioctl socket"). Opened here, the node is a plain file (ioctls
+ * fail with ENOTTY); stat() still shows the char device. */
 
 /* Both pwrite/pwrite64 and fopen/fopen64 are defined here; with 64-bit
  * off_t the headers would alias one to the other. */
@@ -25,9 +32,12 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <time.h>
 
+#include "driver.h"
 #include "shim.h"
 #include "sim-util.h"
 #include "testbed.h"
@@ -35,8 +45,8 @@
 #define SHIM_EXPORT __attribute__((visibility("default")))
 
 /* One handler per attribute file name; several may share a name (the mdev
- * "remove" vs. a PCI device's "remove"): the first that does not pass wins.
- * Later: driver_override, bind, unbind, drivers_probe, sriov_numvfs,
+ * "remove" vs. a PCI device's "remove", the driver core's "bind" vs. a
+ * vtconsole's): the first that does not pass wins. Later: sriov_numvfs,
  * current_vgpu_type, each in its own shim-*.c. */
 static const struct {
         const char *name;
@@ -44,6 +54,17 @@ static const struct {
 } handlers[] = {
         { "create", shim_mdev_create },
         { "remove", shim_mdev_remove },
+        { "driver_override", shim_driver_override },
+        { "bind", shim_driver_bind },
+        { "bind", shim_vtcon_bind },
+        { "unbind", shim_driver_unbind },
+        { "drivers_probe", shim_drivers_probe },
+        { "new_id", shim_pci_new_id },
+        { "remove_id", shim_pci_remove_id },
+        { ".gpuhook-sim-control", shim_control },
+        { "sriov_numvfs", shim_sriov_numvfs },
+        { "current_vgpu_type", shim_nvidia_current_vgpu_type },
+        { "vgpu_params", shim_nvidia_vgpu_params },
 };
 
 static __thread int shim_busy; /* re-entrancy: the shim's own file I/O */
@@ -109,6 +130,39 @@ static const char *fd_sys_path(const struct testbed *tb, int fd, char *buf, size
         return rel && startswith(rel, "/sys/") ? rel : NULL;
 }
 
+int shim_wait_unlocked(const struct shim_write *w, unsigned long long deadline) {
+        (void)tb_log_write_result(w->tb, getpid(), w->path, w->buf, w->len, "BLOCKED");
+        tb_unlock(*w->lock);
+        *w->lock = -1;
+        for (unsigned long long now; (now = sim_now_usec()) < deadline;) {
+                unsigned long long left = deadline - now;
+                struct timespec ts = { .tv_sec = (time_t)(left / 1000000ULL),
+                                       .tv_nsec = (long)(left % 1000000ULL) * 1000L };
+                (void)nanosleep(&ts, NULL); /* EINTR: go on sleeping, as in D state */
+        }
+        int fd = tb_lock(w->tb);
+        if (fd < 0)
+                return -EIO;
+        *w->lock = fd;
+        return 0;
+}
+
+static void state_freep(struct sim_state **st) { sim_state_free(*st); }
+
+int shim_state_load(const struct testbed *tb, struct sim_state **ret) {
+        _cleanup_(state_freep) struct sim_state *st = NULL;
+        int r = sim_state_load(tb, &st);
+        if (r < 0)
+                return r;
+        r = sim_busy_settle(tb, st);
+        if (r > 0)
+                r = sim_state_save(tb, st);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(st);
+        return 0;
+}
+
 enum write_kind { WRITE_PLAIN, WRITE_POSITIONAL };
 
 /* Run the handlers for a write to REL, or the real write; log; set errno. */
@@ -123,7 +177,7 @@ static ssize_t sys_write(const struct testbed *tb, const char *rel, int fd, cons
         }
         int r = SHIM_PASS;
         const char *name = tb_basename(rel);
-        struct shim_write w = { .tb = tb, .path = rel, .buf = buf, .len = n };
+        struct shim_write w = { .tb = tb, .path = rel, .buf = buf, .len = n, .lock = &lock };
         for (size_t i = 0; r == SHIM_PASS && i < ELEMENTSOF(handlers); i++)
                 if (streq(handlers[i].name, name))
                         r = handlers[i].fn(&w);
@@ -273,6 +327,23 @@ static bool sys_create_denied(int dirfd, const char *path, bool creat) {
         return denied;
 }
 
+/* The testbed's file for an absolute /dev path, if it has one: BUF. */
+static bool dev_node_path(const char *path, char *buf, size_t size) {
+        if (!path || shim_busy || strncmp(path, "/dev/", 5) != 0)
+                return false;
+        int saved = errno;
+        shim_busy++;
+        const struct testbed *tb = shim_testbed();
+        bool r = false;
+        if (tb && (size_t)snprintf(buf, size, "%s%s", testbed_root(tb), path) < size) {
+                struct stat st;
+                r = lstat(buf, &st) == 0 && !S_ISDIR(st.st_mode);
+        }
+        shim_busy--;
+        errno = saved;
+        return r;
+}
+
 #define NEEDS_MODE(flags) (((flags) & O_CREAT) || ((flags) & O_TMPFILE) == O_TMPFILE)
 
 #define OPEN_WRAPPER(name)                                                          \
@@ -289,6 +360,9 @@ static bool sys_create_denied(int dirfd, const char *path, bool creat) {
                         errno = EACCES;                                             \
                         return -1;                                                  \
                 }                                                                   \
+                char node[PATH_MAX];                                                \
+                if (dev_node_path(path, node, sizeof(node)))                        \
+                        return (int)syscall(SYS_openat, AT_FDCWD, node, flags, mode); \
                 if (!fn)                                                            \
                         fn = (int (*)(const char *, int, ...))next_fn(#name);      \
                 if (!fn) {                                                          \
@@ -312,6 +386,9 @@ static bool sys_create_denied(int dirfd, const char *path, bool creat) {
                         errno = EACCES;                                             \
                         return -1;                                                  \
                 }                                                                   \
+                char node[PATH_MAX];                                                \
+                if (dev_node_path(path, node, sizeof(node)))                        \
+                        return (int)syscall(SYS_openat, AT_FDCWD, node, flags, mode); \
                 if (!fn)                                                            \
                         fn = (int (*)(int, const char *, int, ...))next_fn(#name); \
                 if (!fn) {                                                          \
@@ -418,6 +495,9 @@ SHIM_EXPORT FILE *fopen(const char *path, const char *mode) {
                 errno = EACCES;
                 return NULL;
         }
+        char node[PATH_MAX];
+        if (dev_node_path(path, node, sizeof(node)))
+                return fn(node, mode); /* umockdev leaves a non-/dev path alone */
         return maybe_wrap(fn(path, mode), mode);
 }
 
@@ -433,6 +513,9 @@ SHIM_EXPORT FILE *fopen64(const char *path, const char *mode) {
                 errno = EACCES;
                 return NULL;
         }
+        char node[PATH_MAX];
+        if (dev_node_path(path, node, sizeof(node)))
+                return fn(node, mode); /* umockdev leaves a non-/dev path alone */
         return maybe_wrap(fn(path, mode), mode);
 }
 

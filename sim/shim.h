@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 
+#include "state.h"
 #include "testbed.h"
 
 #define SHIM_PASS 1
@@ -20,10 +21,44 @@ struct shim_write {
         const char *path; /* testbed-relative: "/sys/devices/.../create" */
         const char *buf;
         size_t len;
+        int *lock; /* the held testbed lock (see shim_wait_unlocked) */
 };
 
 typedef int (*shim_handler_fn)(const struct shim_write *w);
 
+/* Block like a task in the kernel until DEADLINE (sim_now_usec() clock)
+ * without the testbed lock, so that other processes go on; logs the write as
+ * BLOCKED first. The lock is held again on return; -EIO if it cannot be
+ * retaken. Handlers reload their state afterwards. */
+int shim_wait_unlocked(const struct shim_write *w, unsigned long long deadline);
+
+/* Load .sim/state and finish removals whose hang is over (saving the state
+ * if that changed it). */
+int shim_state_load(const struct testbed *tb, struct sim_state **ret);
+
 /* shim-mdev.c */
 int shim_mdev_create(const struct shim_write *w);
 int shim_mdev_remove(const struct shim_write *w);
+
+/* shim-driver.c: driver core of the pci and platform buses */
+int shim_driver_override(const struct shim_write *w);
+int shim_driver_bind(const struct shim_write *w);
+int shim_driver_unbind(const struct shim_write *w);
+int shim_drivers_probe(const struct shim_write *w);
+
+/* shim-pci.c: PCI dynamic ids */
+int shim_pci_new_id(const struct shim_write *w);
+int shim_pci_remove_id(const struct shim_write *w);
+
+/* shim-console.c: virtual terminal consoles */
+int shim_vtcon_bind(const struct shim_write *w);
+
+/* shim-control.c: the sim's control file (modprobe stand-in) */
+int shim_control(const struct shim_write *w);
+
+/* shim-sriov.c: SR-IOV PFs */
+int shim_sriov_numvfs(const struct shim_write *w);
+
+/* shim-nvidia.c: NVIDIA vGPU (vendor-specific VFIO) and vgpu_params */
+int shim_nvidia_current_vgpu_type(const struct shim_write *w);
+int shim_nvidia_vgpu_params(const struct shim_write *w);

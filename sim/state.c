@@ -9,6 +9,7 @@ static void parent_done(struct sim_mdev_parent *p) {
         free(p->path);
         free(p->driver);
         free(p->vendor_dir);
+        free(p->card);
         for (size_t i = 0; i < p->n_types; i++)
                 free(p->types[i].id);
         free(p->types);
@@ -69,6 +70,7 @@ int sim_state_add_parent(struct sim_state *st, const char *name, const char *pat
                 .name = strdup(name),
                 .path = strdup(path),
                 .driver = strdup(driver),
+                .state = st,
         };
         if (!p->name || !p->path || !p->driver) {
                 parent_done(p);
@@ -78,6 +80,17 @@ int sim_state_add_parent(struct sim_state *st, const char *name, const char *pat
         st->n_parents++;
         if (ret)
                 *ret = p;
+        return 0;
+}
+
+int sim_state_remove_parent(struct sim_state *st, const char *name) {
+        struct sim_mdev_parent *p = sim_state_find_parent(st, name);
+        if (!p)
+                return -ENOENT;
+        size_t i = (size_t)(p - st->parents);
+        parent_done(p);
+        memmove(p, p + 1, (st->n_parents - i - 1) * sizeof(*p));
+        st->n_parents--;
         return 0;
 }
 
@@ -142,7 +155,8 @@ static int parse_bool(const char *v, bool *ret) {
 
 bool sim_parent_key(const char *key) {
         static const char *const keys[] = { "exhausted-errno", "one-type-at-a-time", "unregistering",
-                                            "capacity",        "vendor-dir",         "driver" };
+                                            "capacity",        "vendor-dir",         "driver",
+                                            "card" };
         for (size_t i = 0; i < ELEMENTSOF(keys); i++)
                 if (streq(keys[i], key))
                         return true;
@@ -178,6 +192,16 @@ int sim_parent_set(struct sim_mdev_parent *p, const char *key, const char *value
                         return -ENOMEM;
                 free(p->vendor_dir);
                 p->vendor_dir = v;
+                return 0;
+        }
+        if (streq(key, "card")) {
+                if (!*value || strchr(value, '/'))
+                        return -EINVAL;
+                char *v = streq(value, "none") ? NULL : strdup(value);
+                if (!streq(value, "none") && !v)
+                        return -ENOMEM;
+                free(p->card);
+                p->card = v;
                 return 0;
         }
         if (streq(key, "driver")) {
@@ -277,6 +301,17 @@ int sim_state_add_dynid(struct sim_state *st, const struct sim_dynid *id) {
         return 0;
 }
 
+int sim_state_remove_device(struct sim_state *st, const char *bus, const char *name) {
+        struct sim_device *d = sim_state_find_device(st, bus, name);
+        if (!d)
+                return -ENOENT;
+        size_t i = (size_t)(d - st->devices);
+        device_done(d);
+        memmove(d, d + 1, (st->n_devices - i - 1) * sizeof(*d));
+        st->n_devices--;
+        return 0;
+}
+
 void sim_state_remove_dynid(struct sim_state *st, size_t i) {
         free(st->dynids[i].driver);
         memmove(&st->dynids[i], &st->dynids[i + 1], (st->n_dynids - i - 1) * sizeof(st->dynids[0]));
@@ -326,12 +361,19 @@ int sim_state_save(const struct testbed *tb, const struct sim_state *st) {
                 const struct sim_mdev_parent *p = &st->parents[i];
                 fprintf(f,
                         "parent %s %s driver=%s exhausted-errno=%s one-type-at-a-time=%s "
-                        "capacity=%s vendor-dir=%s unregistering=%s\n",
+                        "capacity=%s vendor-dir=%s unregistering=%s",
                         p->name, p->path, p->driver, sim_errno_name(p->exhausted_errno),
                         p->one_type ? "yes" : "no", p->capacity == SIM_CAPACITY_SHARED ? "shared" : "per-type",
                         p->vendor_dir ? p->vendor_dir : "none", p->unregistering ? "yes" : "no");
-                for (size_t j = 0; j < p->n_types; j++)
-                        fprintf(f, "type %s %s %u\n", p->name, p->types[j].id, p->types[j].capacity);
+                if (p->card) /* a VF of a card */
+                        fprintf(f, " card=%s", p->card);
+                fputc('\n', f);
+                for (size_t j = 0; j < p->n_types; j++) {
+                        fprintf(f, "type %s %s %u", p->name, p->types[j].id, p->types[j].capacity);
+                        if (p->types[j].card_capacity > 0)
+                                fprintf(f, " card-capacity=%u", p->types[j].card_capacity);
+                        fputc('\n', f);
+                }
         }
         for (size_t i = 0; i < st->n_devices; i++) {
                 const struct sim_device *d = &st->devices[i];
@@ -387,12 +429,15 @@ int sim_state_load(const struct testbed *tb, struct sim_state **ret) {
                         }
                 } else if (streq(kind, "type")) {
                         const char *cap = strtok_r(NULL, " ", &save);
+                        const char *card_cap = strtok_r(NULL, " ", &save);
                         struct sim_mdev_parent *p = sim_state_find_parent(st, a);
-                        unsigned c;
-                        if (!p || !cap || sim_safe_atou(cap, &c) < 0)
+                        unsigned c, cc = 0;
+                        if (!p || !cap || sim_safe_atou(cap, &c) < 0 ||
+                            (card_cap && (!startswith(card_cap, "card-capacity=") ||
+                                          sim_safe_atou(card_cap + strlen("card-capacity="), &cc) < 0)))
                                 r = -EBADMSG;
-                        else
-                                r = sim_parent_add_type(p, b, c);
+                        else if ((r = sim_parent_add_type(p, b, c)) >= 0)
+                                p->types[p->n_types - 1].card_capacity = cc;
                 } else if (streq(kind, "device")) {
                         struct sim_device *d;
                         r = sim_state_add_device(st, a, b, "", NULL, &d);

@@ -5,7 +5,8 @@
  * <testbed>/.sim/state:
  *   parent <name> <sysfs path> driver=<key> exhausted-errno=<E...> one-type-at-a-time=yes|no
  *          capacity=shared|per-type vendor-dir=<name>|none unregistering=yes|no
- *   type <parent name> <type id> <capacity>
+ *          [card=<name>]
+ *   type <parent name> <type id> <capacity> [card-capacity=<n>]
  *   device <name> <sysfs path> bus=<bus> native-driver=<drv>|none unbind-hangs=<s>
  *          rebind-fails=yes|no
  *   dynid <driver> <vendor> <device> <subvendor> <subdevice> <class> <class mask>   (hex)
@@ -26,6 +27,8 @@ enum sim_capacity {
 struct sim_mdev_type {
         char *id;          /* "nvidia-300" */
         unsigned capacity; /* available_instances of the empty parent */
+        unsigned card_capacity; /* instances on the whole card (all parents with
+                                 * the same card), 0 for no such limit */
 };
 
 struct sim_mdev_parent {
@@ -37,6 +40,9 @@ struct sim_mdev_parent {
         enum sim_capacity capacity;
         char *vendor_dir; /* per-mdev vendor subdir, NULL for none */
         bool unregistering;
+        char *card; /* the physical card for parents that are VFs (the PF's
+                     * name): one-type-at-a-time spans the card; NULL: none */
+        const struct sim_state *state; /* the owner, to find card siblings */
         struct sim_mdev_type *types;
         size_t n_types;
 };
@@ -87,6 +93,8 @@ const struct sim_mdev_type *sim_parent_find_type(const struct sim_mdev_parent *p
 int sim_state_add_parent(struct sim_state *st, const char *name, const char *path,
                          const char *driver, struct sim_mdev_parent **ret);
 int sim_parent_add_type(struct sim_mdev_parent *p, const char *id, unsigned capacity);
+/* Forget the parent NAME (a VF that went away); -ENOENT if unknown. */
+int sim_state_remove_parent(struct sim_state *st, const char *name);
 
 /* Behaviour inferred from the vendor driver (see sim/README.md). */
 void sim_parent_apply_defaults(struct sim_mdev_parent *p);
@@ -100,6 +108,9 @@ int sim_state_add_device(struct sim_state *st, const char *name, const char *pat
                          const char *native, struct sim_device **ret);
 int sim_device_set(struct sim_device *d, const char *key, const char *value);
 bool sim_device_key(const char *key);
+
+/* Forget a device that went away (a removed VF); -ENOENT if unknown. */
+int sim_state_remove_device(struct sim_state *st, const char *bus, const char *name);
 
 int sim_state_add_dynid(struct sim_state *st, const struct sim_dynid *id);
 void sim_state_remove_dynid(struct sim_state *st, size_t i);

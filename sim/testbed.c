@@ -473,9 +473,14 @@ static void escape_into(char **o, const unsigned char *s, size_t len, bool quote
 
 int tb_log_write(const struct testbed *tb, pid_t pid, const char *rel,
                  const void *buf, size_t len, int err) {
+        return tb_log_write_result(tb, pid, rel, buf, len, err == 0 ? "0" : sim_errno_name(err));
+}
+
+int tb_log_write_result(const struct testbed *tb, pid_t pid, const char *rel,
+                        const void *buf, size_t len, const char *result) {
         _cleanup_free_ char *p = tb_path(tb, "/.sim/writes.log");
         size_t rl = strlen(rel);
-        _cleanup_free_ char *line = malloc(64 + rl * 4 + len * 4);
+        _cleanup_free_ char *line = malloc(64 + rl * 4 + len * 4 + strlen(result));
         if (!p || !line)
                 return -ENOMEM;
         char *o = line + sprintf(line, "%d ", (int)pid);
@@ -484,7 +489,7 @@ int tb_log_write(const struct testbed *tb, pid_t pid, const char *rel,
         *o++ = '"';
         escape_into(&o, buf, len, false);
         *o++ = '"';
-        o += sprintf(o, " %s\n", err == 0 ? "0" : sim_errno_name(err));
+        o += sprintf(o, " %s\n", result);
         _cleanup_close_ int fd = open(p, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
         if (fd < 0)
                 return -errno;

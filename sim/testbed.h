@@ -55,6 +55,9 @@ void tb_unlock(int fd);
 /* Append "<pid> <rel> "<bytes, C-escaped>" <0|ERRNO-NAME>" to .sim/writes.log. */
 int tb_log_write(const struct testbed *tb, pid_t pid, const char *rel,
                  const void *buf, size_t len, int err);
+/* The same with RESULT as the last field ("BLOCKED"). */
+int tb_log_write_result(const struct testbed *tb, pid_t pid, const char *rel,
+                        const void *buf, size_t len, const char *result);
 
 /* Lexically normalise an absolute path in place ("//", ".", ".."). */
 void tb_path_normalize(char *path);
