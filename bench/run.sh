@@ -13,6 +13,8 @@
 #   concurrent  32 concurrent prepares vs the same 32 in series
 # --quick: fewer repetitions (a smoke test, not figures to publish).
 # --build DIR: the meson build dir to use/create (default: build-bench).
+# --deb FILE: also time the hook from this gpuhook .deb (as dpkg-buildpackage
+#   built it: Debian's hardening flags, -z now) in the hook section.
 #
 # Runs as root (namespaces, a private libvirtd); touches nothing outside
 # temporary directories and private mount namespaces. Needs the packages of
@@ -21,11 +23,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 src=$PWD
 
-quick=0 build=build-bench sections=()
+quick=0 build=build-bench deb= sections=()
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) quick=1 ;;
     --build) build=$2; shift ;;
+    --deb) deb=$(realpath "$2"); shift ;;
     hook|virsh|jit|placement|concurrent) sections+=("$1") ;;
     *) echo "bench/run.sh: error: unknown argument '$1'; see the comment at the top of bench/run.sh" >&2; exit 2 ;;
   esac
@@ -76,7 +79,7 @@ echo "- machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: 
 echo "- load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "- Debian $(cat /etc/debian_version), $(cc --version | head -1), libvirt $(dpkg-query -W -f='${Version}' libvirt-daemon 2>/dev/null), mdevctl $(dpkg-query -W -f='${Version}' mdevctl 2>/dev/null), umockdev $(dpkg-query -W -f='${Version}' umockdev 2>/dev/null), qemu $(dpkg-query -W -f='${Version}' qemu-system-x86 2>/dev/null)"
 echo "- build: meson buildtype $(python3 -c 'import json, sys; print(next(o["value"] for o in json.load(open(sys.argv[1])) if o["name"] == "buildtype"))' "$build/meson-info/intro-buildoptions.json") ($build)"
-echo "- command: bench/run.sh$([ $quick = 1 ] && echo ' --quick') ${sections[*]}"
+echo "- command: bench/run.sh$([ $quick = 1 ] && echo ' --quick')$([ -n "$deb" ] && echo " --deb $(basename "$deb")") ${sections[*]}"
 echo
 
 tmp=$(mktemp -d /tmp/gpuhook-bench.XXXXXX)
@@ -88,13 +91,20 @@ for s in "${sections[@]}"; do
     echo "## Hook latency per op (domain without hostdev)"
     echo
     mkdir -p "$tmp/state"
+    extra=()
+    if [ -n "$deb" ]; then
+      dpkg-deb -x "$deb" "$tmp/deb"
+      extra=(gpuhook-deb="$tmp/deb/usr/libexec/gpuhook/gpuhook")
+      echo "gpuhook-deb: /usr/libexec/gpuhook/gpuhook from $(basename "$deb")"
+      echo
+    fi
     # floor first: the ratio column is "x floor". floor-libs and
     # fastpath-proto are diagnostics (see BENCHMARKS.md).
     "$bin/hookbench" -n "$hook_rounds" -w 10 \
       -e GPUHOOK_STATE_DIR="$tmp/state" -e GPUHOOK_CONFIG="$tmp/none.conf" \
       -x bench/domains/debian12-no-hostdev.xml -d debian12 \
       floor="$bin/floor" gpuhook="$build/hooks/gpuhook" bash-dispatcher="$src/bench/dispatcher.sh" \
-      floor-libs="$bin/floor-libs" fastpath-proto="$bin/fastpath-proto"
+      floor-libs="$bin/floor-libs" fastpath-proto="$bin/fastpath-proto" "${extra[@]}"
     echo
     ;;
   virsh)

@@ -74,11 +74,15 @@ static void test_attach_config_then_start_then_detach(void) {
                          "echo '== attach'; ctl attach cfg mdev nvidia-300 --uuid " M1 " --param enable_uvm=1; echo rc=$?\n"
                          "echo '== again'; ctl attach cfg mdev nvidia-300 --uuid " M1 " 2>&1; echo rc=$?\n"
                          "echo '== pci'; ctl attach cfg pci 41:00.0; echo rc=$?\n"
+                         "echo '== notype'; ctl attach cfg mdev nvidia-999 --uuid " M5 " 2>&1; echo rc=$?; ctl detach cfg " M5 "\n"
                          "echo '== inactive'; virsh dumpxml --inactive cfg\n"
                          "echo '== status'; ctl status\n"
                          "echo '== start'; if virsh start cfg 2>&1; then virsh destroy cfg; fi\n"
                          "echo '== detach'; ctl detach cfg " M1 " 0000:41:00.0; echo rc=$?\n"
                          "echo '== after'; virsh dumpxml --inactive cfg\n");
+        _cleanup_free_ char *notype = section("notype");
+        CU_ASSERT_PTR_NOT_NULL(strstr(notype, "warning: no mdev parent on this host offers 'nvidia-999' now"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(notype, "rc=0"));
         _cleanup_free_ char *attach = section("attach"), *again = section("again"), *pci = section("pci"),
                             *inactive = section("inactive"), *status = section("status"), *detach = section("detach"),
                             *after = section("after");
@@ -265,7 +269,8 @@ static void test_pci_live_attach_takes_and_returns_companions(void) {
                          "echo '== attach'; ctl attach p1 pci 01:00.0 2>&1; echo rc=$?\n"
                          "echo '== list'; ctl list\n"
                          "echo '== boot'; ctl attach p1 pci 00:02.0 2>&1; echo rc=$?\n"
-                         "echo '== unmanaged'; ctl attach p1 pci 01:00.0 --unmanaged 2>&1; echo rc=$?; virsh destroy p1 >/dev/null\n");
+                         "echo '== unmanaged'; ctl attach p1 pci 01:00.0 --unmanaged 2>&1; echo rc=$?; virsh destroy p1 >/dev/null\n"
+                         "echo '== config'; ctl attach p1 pci 00:02.0 --config 2>&1; echo rc=$?\n");
         _cleanup_free_ char *attach = section("attach"), *list = section("list"), *boot = section("boot"),
                             *unmanaged = section("unmanaged");
         static const char *const companions[][2] = { { "0000:01:00.1", "snd_hda_intel" }, { "0000:01:00.2", "xhci_hcd" },
@@ -284,6 +289,9 @@ static void test_pci_live_attach_takes_and_returns_companions(void) {
         CU_ASSERT_PTR_NOT_NULL(strstr(boot, "0000:00:02.0 drives the host's boot console"));
         CU_ASSERT_PTR_NOT_NULL(strstr(boot, "rc=1"));
         CU_ASSERT_PTR_NOT_NULL(strstr(unmanaged, "--unmanaged needs it on vfio-pci already"));
+        _cleanup_free_ char *config = section("config");
+        CU_ASSERT_PTR_NOT_NULL(strstr(config, "warning: the hook will refuse 0000:00:02.0 when the domain starts"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(config, "Attached PCI device 0000:00:02.0 to domain 'p1' (persistent)"));
         _cleanup_free_ char *led = testhost_state_path(t, "domains/" U_LIVE ".xml");
         CU_ASSERT_EQUAL(access(led, F_OK), -1);
         testhost_free(t);

@@ -25,9 +25,12 @@ cp -a /etc/libvirt "$work/etc/libvirt"
 rm -rf "$work/etc/libvirt/qemu/networks/autostart" "$work/etc/libvirt/hooks"
 mkdir -p "$work/etc/libvirt/hooks/qemu.d"
 # libvirt replaces the hook's environment (only PATH, LD_PRELOAD & co pass),
-# so the wrapper names the testbed itself.
+# so the wrapper names the testbed itself, and carries the sanitizer options
+# of a sanitizer build's test run.
 cat > "$work/etc/libvirt/hooks/qemu.d/50-gpuhook" <<HOOK
 #!/bin/sh
+${ASAN_OPTIONS:+export ASAN_OPTIONS='$ASAN_OPTIONS'}
+${UBSAN_OPTIONS:+export UBSAN_OPTIONS='$UBSAN_OPTIONS'}
 exec "$build/sim/gpuhook-sim" --testbed "$testbed" --host "$hostfile" -- "$build/hooks/gpuhook" "\$@"
 HOOK
 chmod 755 "$work/etc/libvirt/hooks/qemu.d/50-gpuhook"
