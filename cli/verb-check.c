@@ -399,7 +399,7 @@ static uint64_t process_start_time(pid_t pid) {
                 return 0;
         const char *p = strrchr(stat_s, ')');
         unsigned long long start = 0;
-        for (int field = 2; p && field < 21; field++)
+        for (int field = 2; p && field < 22; field++) /* to the space before field 22, starttime */
                 p = strchr(p + 1, ' ');
         if (!p || sscanf(p + 1, "%llu", &start) != 1)
                 return 0;
@@ -449,7 +449,8 @@ static void check_hook(struct facts *f) {
         const char *dname = NULL;
         pid_t pid = daemon_pid(&dname);
         uint64_t started = pid ? process_start_time(pid) : 0;
-        if (started && (uint64_t)lst.st_mtime > started)
+        /* Both clocks are whole seconds (boot time and start ticks are rounded): allow a little. */
+        if (started && (uint64_t)lst.st_mtime > started + 2)
                 add("hook-seen", ST_WARN, fmt("systemctl restart %s (or send it SIGHUP)", dname),
                     "gpuhook hook: installed after %s started; the daemon may not run it yet", dname);
 

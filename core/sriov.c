@@ -7,6 +7,20 @@
 
 #define PCI_VENDOR_NVIDIA 0x10de
 
+/* What the kernel's answer to a sriov_numvfs write means for the user. */
+static int numvfs_failure(int r, const char *vf, const struct sriov_pf *pf, unsigned need) {
+        switch (r) {
+        case -ENOENT:
+                return log_fail(r, "the VFs of %s are created by its driver %s at load, not through sriov_numvfs; reload it with more VFs (AMD MxGPU: gim vf_num=%u)",
+                                pf->bdf, pf->driver, need);
+        case -ERANGE:
+                return log_fail(r, "VF %s would be VF number %u of %s, which supports only %u", vf, need, pf->bdf, pf->totalvfs);
+        default:
+                return log_fail(r, "cannot enable %u VFs on %s: %s; check dmesg (Intel xe: load it with max_vfs=%u)", need,
+                                pf->bdf, strerror(-r), need);
+        }
+}
+
 static int enable_for(struct jit_state *s, const char *vf, const struct sriov_pf *pf) {
         struct ledger_entry e = { .kind = LEDGER_SRIOV, .state = LEDGER_PENDING };
         struct strbuf why = { 0 };
@@ -32,17 +46,11 @@ static int enable_for(struct jit_state *s, const char *vf, const struct sriov_pf
                 if ((r = jit_record(s, &e, &idx)) < 0)
                         return r;
         }
-        if (pf->numvfs > 0 && (r = sriov_set_numvfs(pf->bdf, 0, s->cfg->bind_timeout_ms)) < 0)
-                return log_fail(r, "cannot reset the VFs of %s: %s", pf->bdf, strerror(-r));
-        r = sriov_set_numvfs(pf->bdf, need, s->cfg->bind_timeout_ms);
-        if (r == -ENOENT)
-                return log_fail(r, "the VFs of %s are created by its driver %s at load, not through sriov_numvfs; reload it with more VFs (AMD MxGPU: gim vf_num=%u)",
-                                pf->bdf, pf->driver, need);
-        if (r == -ERANGE)
-                return log_fail(r, "VF %s would be VF number %u of %s, which supports only %u", vf, need, pf->bdf, pf->totalvfs);
+        r = pf->numvfs > 0 ? sriov_set_numvfs(pf->bdf, 0, s->cfg->bind_timeout_ms) : 0;
+        if (r >= 0)
+                r = sriov_set_numvfs(pf->bdf, need, s->cfg->bind_timeout_ms);
         if (r < 0)
-                return log_fail(r, "cannot enable %u VFs on %s: %s; check dmesg (Intel xe: load it with max_vfs=%u)", need,
-                                pf->bdf, strerror(-r), need);
+                return numvfs_failure(r, vf, pf, need);
         jit_fault_point("sriov-enabled");
         return 0;
 }

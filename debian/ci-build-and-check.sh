@@ -176,10 +176,11 @@ sed 's/^/    /' "$tmp/files.txt"
 
 # 5. Purge (the trap does it as well, on any exit) and check it is gone.
 apt-get purge -y -qq gpuhook >/dev/null
-if [ ! -e "$link" ] && [ ! -L "$link" ] && ! dpkg-query -W gpuhook >/dev/null 2>&1; then
-  ok "apt-get purge gpuhook removed the hook"
+left=$(find /etc/systemd/system /etc/libvirt/hooks /etc/mdevctl.d /usr/libexec/gpuhook -name '*gpuhook*' 2>/dev/null || true)
+if [ ! -e "$link" ] && [ ! -L "$link" ] && [ -z "$left" ] && ! dpkg-query -W gpuhook >/dev/null 2>&1; then
+  ok "apt-get purge gpuhook removed the hook, the callout and the unit's links"
 else
-  bad "after purge, $link or the package is still there"
+  bad "after purge, still there: ${left:-the package}"
 fi
 
 echo "deb: $passed passed, $failed failed"

@@ -297,8 +297,27 @@ static void test_pci_live_attach_takes_and_returns_companions(void) {
         testhost_free(t);
 }
 
+/* check with a daemon and the hook in place (the wrapper's qemu.d). */
+static void test_check_sees_daemon_and_hook(void) {
+        if (!usable)
+                return;
+        struct testhost *t = testhost_new("v100");
+        with_libvirtd(t, "echo '== check'; \"$G\" check\n"
+                         "touch -d '+30 sec' /etc/libvirt/hooks/qemu.d/50-gpuhook; echo '== later'; \"$G\" check | grep 'hook:'\n"
+                         "chmod 644 /etc/libvirt/hooks/qemu.d/50-gpuhook; echo '== noexec'; \"$G\" check | grep -A1 'hook:'\n");
+        _cleanup_free_ char *check = section("check"), *later = section("later"), *noexec = section("noexec");
+        CU_ASSERT_PTR_NOT_NULL(strstr(check, "✓ gpuhook hook: /etc/libvirt/hooks/qemu.d/50-gpuhook is installed and executable"));
+        CU_ASSERT_PTR_NULL(strstr(check, "installed after"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(check, "✓ libvirt: daemon "));
+        CU_ASSERT_PTR_NOT_NULL(strstr(later, "! gpuhook hook: installed after libvirtd started"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(noexec, "✗ gpuhook hook: /etc/libvirt/hooks/qemu.d/50-gpuhook is not an executable file"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(noexec, "fix: chmod 755"));
+        testhost_free(t);
+}
+
 CUNIT_MAIN("cli-libvirt",
            T(setup),
+           T(test_check_sees_daemon_and_hook),
            T(test_attach_config_then_start_then_detach),
            T(test_live_attach_prepares_and_rolls_back),
            T(test_attach_refuses_another_domains_mdev),
