@@ -207,11 +207,13 @@ int verb_detach(int argc, char **argv) {
                 if (uuid_valid(argv[i])) {
                         dev->kind = DEV_MDEV;
                         (void)uuid_normalize(argv[i], dev->id);
-                } else {
+                } else if (pci_addr_parse(argv[i], &dev->addr) == 0) {
                         dev->kind = DEV_PCI;
-                        r = parse_bdf(argv[i], &dev->addr, dev->id);
-                        if (r < 0)
-                                r = log_fail(-EINVAL, "'%s' is neither an mdev UUID nor a PCI address", argv[i]);
+                        pci_addr_format(&dev->addr, dev->id);
+                } else {
+                        char shown[80];
+                        r = log_fail(-EINVAL, "'%s' is neither an mdev UUID nor a PCI address (dddd:bb:ss.f); `virsh dumpxml %s` shows the domain's hostdevs",
+                                     sanitize_for_message(argv[i], shown, sizeof(shown)), argv[0]);
                 }
         }
         if (r >= 0)

@@ -303,6 +303,8 @@ static void test_reconcile_without_ledgers_needs_no_libvirt(void) {
         run_free(&r);
 }
 
+static void teardown(void) { tmpdir_free(state); }
+
 CUNIT_MAIN("cli-basic",
            T(setup_env),
            T(test_usage_errors_exit_2),
@@ -314,4 +316,5 @@ CUNIT_MAIN("cli-basic",
            T(test_types_on_this_machine),
            T(test_reconcile_without_ledgers_needs_no_libvirt),
            T(test_status_shows_the_ledger),
-           T(test_reconcile_with_the_test_driver))
+           T(test_reconcile_with_the_test_driver),
+           T(teardown))

@@ -43,6 +43,7 @@ static int with_libvirtd(struct testhost *t, const char *script) {
         _cleanup_free_ char *wrapper = strdup_printf("%s/tests/e2e/with-libvirtd.sh", cli_source_root());
         _cleanup_free_ char *full = strdup_printf(
                 "S=%s/sim/gpuhook-sim; G=%s; H=%s/hooks/gpuhook; T=%s\n"
+                "W=$(mktemp -d \"${TMPDIR:-/tmp}/gpuhookctl-libvirt.XXXXXX\"); trap 'rm -rf \"$W\"' EXIT\n"
                 "ctl() { \"$S\" --testbed \"$T\" -- \"$G\" \"$@\"; }\n"
                 "hook() { \"$S\" --testbed \"$T\" -- \"$H\" \"$@\"; }\n"
                 "dom() { \"$G\" xml domain none --memory 64 --vcpus 1 \"$@\"; }\n"
@@ -70,7 +71,7 @@ static void test_attach_config_then_start_then_detach(void) {
         if (!usable)
                 return;
         struct testhost *t = testhost_new("v100");
-        with_libvirtd(t, "dom --name cfg --uuid " U_CFG " > /tmp/cfg.xml; virsh define /tmp/cfg.xml >/dev/null\n"
+        with_libvirtd(t, "dom --name cfg --uuid " U_CFG " > $W/cfg.xml; virsh define $W/cfg.xml >/dev/null\n"
                          "echo '== attach'; ctl attach cfg mdev nvidia-300 --uuid " M1 " --param enable_uvm=1; echo rc=$?\n"
                          "echo '== again'; ctl attach cfg mdev nvidia-300 --uuid " M1 " 2>&1; echo rc=$?\n"
                          "echo '== pci'; ctl attach cfg pci 41:00.0; echo rc=$?\n"
@@ -114,7 +115,7 @@ static void test_live_attach_prepares_and_rolls_back(void) {
         if (!usable)
                 return;
         struct testhost *t = testhost_new("v100");
-        with_libvirtd(t, "dom --name live --uuid " U_LIVE " > /tmp/live.xml; virsh define /tmp/live.xml >/dev/null\n"
+        with_libvirtd(t, "dom --name live --uuid " U_LIVE " > $W/live.xml; virsh define $W/live.xml >/dev/null\n"
                          "virsh start live >/dev/null || echo START-FAILED\n"
                          "echo '== dry'; ctl attach live mdev 'GRID V100-8C' --uuid " M2 " --dry-run; echo rc=$?\n"
                          "echo '== attach'; ctl attach live mdev 'GRID V100-8C' --uuid " M2 " 2>&1; echo rc=$?\n"
@@ -157,8 +158,8 @@ static void test_attach_refuses_another_domains_mdev(void) {
         if (!usable)
                 return;
         struct testhost *t = testhost_new("v100");
-        with_libvirtd(t, "dom --name a --uuid " U_OFF " --mdev " M3 " --type nvidia-300 > /tmp/a.xml; hook a prepare begin - < /tmp/a.xml\n"
-                         "dom --name b --uuid " U_CFG " > /tmp/b.xml; virsh define /tmp/b.xml >/dev/null\n"
+        with_libvirtd(t, "dom --name a --uuid " U_OFF " --mdev " M3 " --type nvidia-300 > $W/a.xml; hook a prepare begin - < $W/a.xml\n"
+                         "dom --name b --uuid " U_CFG " > $W/b.xml; virsh define $W/b.xml >/dev/null\n"
                          "echo '== attach'; ctl attach b mdev nvidia-300 --uuid " M3 " 2>&1; echo rc=$?\n");
         _cleanup_free_ char *attach = section("attach");
         CU_ASSERT_PTR_NOT_NULL(strstr(attach, "mdev " M3 " belongs to domain 'a'"));
@@ -176,17 +177,17 @@ static void test_reconcile_releases_only_what_is_not_running(void) {
                             *led_ghost = testhost_state_path(t, "domains/" U_GHOST ".xml");
         with_libvirtd(t,
                       /* run: running; off: defined, shut off; ghost: unknown to libvirt */
-                      "dom --name run --uuid " U_RUN " > /tmp/run.xml; virsh define /tmp/run.xml >/dev/null; virsh start run >/dev/null\n"
-                      "dom --name off --uuid " U_OFF " > /tmp/off.xml; virsh define /tmp/off.xml >/dev/null\n"
+                      "dom --name run --uuid " U_RUN " > $W/run.xml; virsh define $W/run.xml >/dev/null; virsh start run >/dev/null\n"
+                      "dom --name off --uuid " U_OFF " > $W/off.xml; virsh define $W/off.xml >/dev/null\n"
                       /* each has a vGPU in the ledger, as the hook's prepare leaves it */
                       "for d in run:" U_RUN ":" M4 " off:" U_OFF ":" M3 " ghost:" U_GHOST ":" M5 "; do\n"
-                      "  IFS=: read n u m <<< \"$d\"; dom --name $n --uuid $u --mdev $m --type nvidia-299 > /tmp/h-$n.xml\n"
-                      "  hook $n prepare begin - < /tmp/h-$n.xml || echo HOOK-FAILED; done\n"
+                      "  IFS=: read n u m <<< \"$d\"; dom --name $n --uuid $u --mdev $m --type nvidia-299 > $W/h-$n.xml\n"
+                      "  hook $n prepare begin - < $W/h-$n.xml || echo HOOK-FAILED; done\n"
                       "echo '== young'; ctl reconcile; echo rc=$?\n"
                       "echo '== dry'; ctl reconcile --min-age 0 --dry-run; echo rc=$?\n"
                       "echo '== now'; ctl reconcile --min-age 0; echo rc=$?\n"
-                      "ctl reconcile --min-age 0 --json > /tmp/again.json; echo \"== again rc=$?\"\n"
-                      "echo '== again'; cat /tmp/again.json\n"
+                      "ctl reconcile --min-age 0 --json > $W/again.json; echo \"== again rc=$?\"\n"
+                      "echo '== again'; cat $W/again.json\n"
                       "echo '== status'; ctl status\n"
                       /* stopping the VM releases what the ledger holds: the hook's release */
                       "virsh destroy run >/dev/null\n"
@@ -229,12 +230,12 @@ static void test_sriov_vgpu_vf(void) {
         if (!usable)
                 return;
         struct testhost *t = testhost_new("l40s-vfio");
-        with_libvirtd(t, "dom --name vf1 --uuid " U_CFG " > /tmp/vf1.xml; virsh define /tmp/vf1.xml >/dev/null\n"
+        with_libvirtd(t, "dom --name vf1 --uuid " U_CFG " > $W/vf1.xml; virsh define $W/vf1.xml >/dev/null\n"
                          "echo '== attach'; ctl attach vf1 vgpu-vf 0000:c1:00.5 --type 'NVIDIA L40S-8Q'; echo rc=$?\n"
                          "echo '== inactive'; virsh dumpxml --inactive vf1\n"
                          "echo '== start'; if virsh start vf1 2>&1; then virsh destroy vf1; fi\n"
                          "echo '== detach'; ctl detach vf1 c1:00.5; echo rc=$?; virsh dumpxml --inactive vf1 | grep -c gpuhook:vgpu\n"
-                         "dom --name vf2 --uuid " U_LIVE " > /tmp/vf2.xml; virsh define /tmp/vf2.xml >/dev/null; virsh start vf2 >/dev/null\n"
+                         "dom --name vf2 --uuid " U_LIVE " > $W/vf2.xml; virsh define $W/vf2.xml >/dev/null; virsh start vf2 >/dev/null\n"
                          "echo '== live'; ctl attach vf2 vgpu-vf 0000:c1:00.6 --type 1159 2>&1; echo rc=$?\n"
                          "echo '== notvf'; ctl attach vf2 vgpu-vf 0000:c1:00.0 --type 1159 2>&1; echo rc=$?\n"
                          "echo '== status'; ctl status; virsh destroy vf2 >/dev/null\n");
@@ -265,7 +266,7 @@ static void test_pci_live_attach_takes_and_returns_companions(void) {
         if (!usable)
                 return;
         struct testhost *t = testhost_new("desktop-rtx");
-        with_libvirtd(t, "dom --name p1 --uuid " U_LIVE " > /tmp/p1.xml; virsh define /tmp/p1.xml >/dev/null; virsh start p1 >/dev/null\n"
+        with_libvirtd(t, "dom --name p1 --uuid " U_LIVE " > $W/p1.xml; virsh define $W/p1.xml >/dev/null; virsh start p1 >/dev/null\n"
                          "echo '== attach'; ctl attach p1 pci 01:00.0 2>&1; echo rc=$?\n"
                          "echo '== list'; ctl list\n"
                          "echo '== boot'; ctl attach p1 pci 00:02.0 2>&1; echo rc=$?\n"

@@ -107,8 +107,58 @@ static void test_save_restore_keeps_domain_xml(void) {
         testhost_free(t);
 }
 
+/* Fault injection through real libvirt: the hook is SIGKILLed right after it
+ * created the vGPU (before recording it as done). libvirt reports the failed
+ * hook, runs stopped + release, and release removes the half-made vGPU. */
+static void test_hook_killed_during_prepare_release_cleans_up(void) {
+        struct testhost *t = testhost_new("v100");
+        _cleanup_free_ char *script = strdup_printf(
+                /* libvirt scrubs the hook's environment: the wrapper sets the crash point */
+                "sed -i 's|^exec |GPUHOOK_FAULT_KILL_AT=mdev-created exec |' /etc/libvirt/hooks/qemu.d/50-gpuhook || exit 1;"
+                "virsh define %s/tools/demo/v100-vgpu.xml >/dev/null || exit 1;"
+                "if virsh start demo-vgpu; then echo UNEXPECTED-START; fi; exit 0",
+                testhost_source_root());
+        CU_ASSERT_EQUAL(with_libvirtd(t, script), 0);
+        CU_ASSERT_PTR_NULL(strstr(out, "UNEXPECTED-START"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(err, "Hook script execution failed"));
+        /* created by the killed prepare, removed by the release libvirt ran */
+        CU_ASSERT_EQUAL(testhost_writes_matching(t, "nvidia-300/create \"" MDEV "\" 0"), 1);
+        CU_ASSERT_EQUAL(testhost_writes_matching(t, MDEV "/remove \"1\" 0"), 1);
+        CU_ASSERT_EQUAL(testhost_count_mdevs(t), 0);
+        CU_ASSERT_EQUAL(testhost_available(t, "0000:41:00.0", "nvidia-300"), 2);
+        _cleanup_free_ char *ledger = testhost_state_path(t, "domains/5d1c3a0e-2f4b-4c6d-8e9f-a0b1c2d3e4f5.xml");
+        CU_ASSERT_EQUAL(access(ledger, F_OK), -1);
+        testhost_free(t);
+}
+
+/* Hostile metadata survives `virsh define` (libvirt keeps namespaced
+ * metadata verbatim) and reaches the hook: virsh start shows gpuhook's one
+ * line, and nothing is written to the host. */
+static void test_hostile_metadata_refused_at_virsh_start(void) {
+        struct testhost *t = testhost_new("v100");
+        _cleanup_free_ char *dev = testhost_mdev_hostdev(MDEV, NULL);
+        _cleanup_free_ char *meta = strdup_printf(
+                "<gpuhook:devices xmlns:gpuhook='urn:gpuhook:domain:1'>%s</gpuhook:devices>",
+                "<gpuhook:mdev uuid='" MDEV "' type='nvidia-300' parent='../../../../etc'/>");
+        _cleanup_free_ char *xml = testhost_domain_xml("hostile", "7e57c0de-0000-4000-8000-00000000bad0", dev, meta);
+        _cleanup_free_ char *script = strdup_printf("cat > /tmp/hostile.xml <<'X'\n%s\nX\n"
+                                                    "virsh define /tmp/hostile.xml >/dev/null || exit 1;"
+                                                    "virsh dumpxml hostile | grep -cF '../../../../etc';"
+                                                    "virsh start hostile; exit 0",
+                                                    xml);
+        CU_ASSERT_EQUAL(with_libvirtd(t, script), 0);
+        CU_ASSERT_PTR_NOT_NULL(strstr(out, "1\n")); /* libvirt kept the metadata */
+        CU_ASSERT_PTR_NOT_NULL(strstr(err, "Hook script execution failed"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(err, "gpuhook: domain 'hostile': mdev " MDEV ": parent '../../../../etc' is not a valid device name"));
+        CU_ASSERT_EQUAL(testhost_writes_matching(t, "/sys"), 0);
+        CU_ASSERT_EQUAL(testhost_count_mdevs(t), 0);
+        testhost_free(t);
+}
+
 CUNIT_MAIN("e2e-libvirt",
            T(test_domain_without_hostdev_starts_and_stops),
            T(test_vgpu_created_at_prepare_and_removed_at_release),
            T(test_capacity_error_shown_by_virsh_start),
-           T(test_save_restore_keeps_domain_xml))
+           T(test_save_restore_keeps_domain_xml),
+           T(test_hook_killed_during_prepare_release_cleans_up),
+           T(test_hostile_metadata_refused_at_virsh_start))

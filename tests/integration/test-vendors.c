@@ -264,6 +264,28 @@ static void test_intel_xe_sriov_vf_enabled_on_demand(void) {
         testhost_free(t);
 }
 
+static void test_intel_xe_sriov_busy_rule(void) {
+        struct testhost *t = testhost_new("intel-xe-sriov");
+        _cleanup_free_ char *d1 = pci_hostdev("0000:03:00.1", "no"), *x1 = vm("vm1", d1, "");
+        _cleanup_free_ char *d3 = pci_hostdev("0000:03:00.3", "no"), *x3 = vm("vm3", d3, "");
+        CU_ASSERT_EQUAL(testhost_hook(t, x1, "vm1", "prepare", "begin"), 0);
+        /* growing 1 -> 3 VFs goes through 0, which would pull VF .1 from vm1 */
+        CU_ASSERT_EQUAL(testhost_hook(t, x3, "vm3", "prepare", "begin"), 1);
+        CU_ASSERT_PTR_NOT_NULL(strstr(t->err, "VF 0000:03:00.3 needs 3 VFs on 0000:03:00.0, which has 1 and its VF 0000:03:00.1 is in use"));
+        _cleanup_free_ char *n = testhost_read(t, "/sys/bus/pci/devices/0000:03:00.0/sriov_numvfs");
+        CU_ASSERT_STRING_EQUAL(n ? n : "", "1");
+        _cleanup_free_ char *drv = testhost_pci_driver(t, "0000:03:00.1");
+        CU_ASSERT_STRING_EQUAL(drv, "vfio-pci");
+        CU_ASSERT_EQUAL(testhost_hook(t, x3, "vm3", "release", "end"), 0);
+        CU_ASSERT_EQUAL(testhost_hook(t, x1, "vm1", "release", "end"), 0);
+        /* once nothing uses a VF, the next VM may grow the count */
+        CU_ASSERT_EQUAL(testhost_hook(t, x3, "vm3", "prepare", "begin"), 0);
+        _cleanup_free_ char *n3 = testhost_read(t, "/sys/bus/pci/devices/0000:03:00.0/sriov_numvfs");
+        CU_ASSERT_STRING_EQUAL(n3 ? n3 : "", "3");
+        CU_ASSERT_EQUAL(testhost_hook(t, x3, "vm3", "release", "end"), 0);
+        testhost_free(t);
+}
+
 static void test_amd_mxgpu_vf_and_gim_message(void) {
         struct testhost *t = testhost_new("amd-mxgpu");
         _cleanup_free_ char *dev = pci_hostdev("0000:05:02.1", "no"), *xml = vm("vma", dev, "");
@@ -368,6 +390,7 @@ CUNIT_MAIN("vendors",
            T(test_nvidia_preflight_when_type_unknown),
            T(test_intel_gvtg_and_gvt_disabled),
            T(test_intel_xe_sriov_vf_enabled_on_demand),
+           T(test_intel_xe_sriov_busy_rule),
            T(test_amd_mxgpu_vf_and_gim_message),
            T(test_s390_ccw_and_ap),
            T(test_callout_vetoes_impossible_start),

@@ -43,6 +43,7 @@ static const char l40s_all[] = "ID    : vGPU Name\n"
                                "1159  : NVIDIA L40S-8Q\n"
                                "1163  : NVIDIA L40S-48Q\n";
 static const char header_only[] = "ID    : vGPU Name\n";
+static const char only_4q[] = "ID    : vGPU Name\n1157  : NVIDIA L40S-4Q\n";
 
 /* Contents of REL in the testbed, "(missing)" if it cannot be read. */
 static char *rd(struct host *h, const char *rel) {
@@ -422,7 +423,7 @@ static void test_vgpu_create_destroy(void) {
         ASSERT_FILE(h, vf("0000:c1:00.4", "nvidia/creatable_vgpu_types"), header_only);
         for (int i = 5; i <= 7; i++) {
                 char *f = xprintf(DEVS "0000:c1:00.%d/nvidia/creatable_vgpu_types", i);
-                ASSERT_FILE(h, f, "ID    : vGPU Name\n1157  : NVIDIA L40S-4Q\n");
+                ASSERT_FILE(h, f, only_4q);
                 free(f);
         }
         /* the other card is untouched */
@@ -443,7 +444,7 @@ static void test_vgpu_create_destroy(void) {
         /* destroy one: the card still holds 4Q */
         CU_ASSERT_STRING_EQUAL(cwrite(h, cur4, "0"), "0");
         ASSERT_FILE(h, cur4, "0\n");
-        ASSERT_FILE(h, vf("0000:c1:00.4", "nvidia/creatable_vgpu_types"), "ID    : vGPU Name\n1157  : NVIDIA L40S-4Q\n");
+        ASSERT_FILE(h, vf("0000:c1:00.4", "nvidia/creatable_vgpu_types"), only_4q);
         CU_ASSERT_STRING_EQUAL(cwrite(h, cur4, "0"), "0"); /* free already: no-op */
         CU_ASSERT_EQUAL(sh(h, "printf 0 > %s", cur5), 0);
         /* empty card: every type is back everywhere */
@@ -481,7 +482,7 @@ static void test_vgpu_capacity(void) {
         /* a smaller max, set in the host file: the list shrinks to nothing */
         h = host_variant("l40s-vfio", "# gpuhook-sim: 0000:c1:00.0 vgpu-max=1157:2\n");
         CU_ASSERT_STRING_EQUAL(cwrite(h, vf("0000:c1:00.4", "nvidia/current_vgpu_type"), "1157"), "0");
-        ASSERT_FILE(h, vf("0000:c1:00.5", "nvidia/creatable_vgpu_types"), "ID    : vGPU Name\n1157  : NVIDIA L40S-4Q\n");
+        ASSERT_FILE(h, vf("0000:c1:00.5", "nvidia/creatable_vgpu_types"), only_4q);
         CU_ASSERT_STRING_EQUAL(cwrite(h, vf("0000:c1:00.5", "nvidia/current_vgpu_type"), "1157"), "0");
         ASSERT_FILE(h, vf("0000:c1:00.6", "nvidia/creatable_vgpu_types"), header_only);
         CU_ASSERT_STRING_EQUAL(cwrite(h, vf("0000:c1:00.6", "nvidia/current_vgpu_type"), "1157"), "EINVAL");
@@ -674,7 +675,8 @@ static void test_s390(void) {
         mdevctl_start(h, SU("02"), "matrix", "vfio_ap-passthrough");
         CU_ASSERT_EQUAL(h->status, 0);
         assert_link(h, "/sys/bus/mdev/devices/" SU("01"), CCW "/" SU("01"));
-        assert_link(h, "/sys/bus/mdev/devices/" SU("02") "/mdev_type", MATRIX "/mdev_supported_types/vfio_ap-passthrough");
+        assert_link(h, "/sys/bus/mdev/devices/" SU("02") "/mdev_type",
+                    MATRIX "/mdev_supported_types/vfio_ap-passthrough");
         CU_ASSERT_FALSE(exists(h, "/sys/bus/mdev/devices/" SU("01") "/nvidia"));
         CU_ASSERT_EQUAL(avail(h, "matrix", "vfio_ap-passthrough"), 65534);
         CU_ASSERT_EQUAL(avail(h, "0.0.0313", "vfio_ccw-io"), 0);
