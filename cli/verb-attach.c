@@ -22,7 +22,6 @@
 #include "log.h"
 #include "metadata.h"
 #include "pci.h"
-#include "release-one.h"
 #include "sriov.h"
 #include "nvidia-vgpu.h"
 #include "virt.h"

@@ -12,9 +12,9 @@
 #include "hotplug.h"
 #include "iommu.h"
 #include "ledger.h"
+#include "jit.h"
 #include "log.h"
 #include "pci.h"
-#include "release-one.h"
 #include "virt.h"
 #include "xmlgen.h"
 

@@ -3,6 +3,7 @@
 
 #include "conf.h"
 #include "domain.h"
+#include "ledger.h"
 
 /* Just-in-time preparation and release of a domain's devices: the one
  * sequence the hook and `gpuhookctl attach/detach/reconcile` share.
@@ -15,6 +16,18 @@ int jit_prepare(const struct gpuhook_config *cfg, const struct domain_spec *d);
  * nothing. Every entry is tried; the first failure is returned and failed
  * entries stay in the ledger for the next release or reconcile. */
 int jit_release(const struct gpuhook_config *cfg, const char *domain_uuid, const char *domain_name);
+
+/* Release only the entries MATCH selects, exactly as jit_release() would
+ * (same lock, same undo per kind, newest first): what `gpuhookctl detach`
+ * needs once libvirt let go of a hot-plugged device. Returns how many were
+ * released (0: none of them is gpuhook's) or the first negative errno;
+ * failed entries stay for the next release or reconcile. */
+typedef bool (*ledger_match_fn)(const struct ledger_entry *e, void *userdata);
+int jit_release_matching(const struct gpuhook_config *cfg, const char *domain_uuid, ledger_match_fn match,
+                         void *userdata);
+
+/* Does DOMAIN_UUID's ledger hold (KIND, ID)? 1 yes, 0 no, <0 error. */
+int jit_ledger_holds(const struct gpuhook_config *cfg, const char *domain_uuid, enum ledger_kind kind, const char *id);
 
 /* Crash-injection points for the fault tests: when $GPUHOOK_FAULT_KILL_AT
  * names STEP, the process SIGKILLs itself there. */

@@ -58,7 +58,7 @@ static int snapshot_load(const struct domain_spec *d, struct pci_snapshot *p) {
                         return log_fail(-ENODEV, "PCI device %s is not on this host; check the <hostdev> address against `lspci -D`",
                                         d->pcis[i].bdf);
                 if (dev->iommu_group < 0)
-                        return log_fail(-ENODEV, "%s is in no IOMMU group: the IOMMU is off, so passthrough is impossible; enable VT-d/AMD-Vi in the firmware and boot with intel_iommu=on (Intel) or amd_iommu=on (AMD), see `gpuhookctl check`",
+                        return log_fail(-ENODEV, "%s is in no IOMMU group: the IOMMU is off, so passthrough is impossible; enable VT-d/AMD-Vi in the firmware, and on Intel boot with intel_iommu=on; see `gpuhookctl check`",
                                         dev->bdf);
                 char **members = NULL;
                 size_t n = 0;

@@ -6,11 +6,14 @@
 #include "lock.h"
 #include "log.h"
 
-int jit_release(const struct gpuhook_config *cfg, const char *domain_uuid, const char *domain_name) {
-        struct jit_state s = { .cfg = cfg };
-        int lock_fd, r, first = 0;
+static bool match_all(const struct ledger_entry *e, void *userdata) { return true; }
 
-        /* No ledger, nothing of ours: exit without taking the lock. */
+int jit_release_matching(const struct gpuhook_config *cfg, const char *domain_uuid, ledger_match_fn match,
+                         void *userdata) {
+        struct jit_state s = { .cfg = cfg };
+        int lock_fd, r, first = 0, n = 0;
+
+        /* No ledger, nothing of ours: done without taking the lock. */
         _cleanup_free_ char *path = strdup_printf("%s/domains/%s.xml", cfg->state_dir, domain_uuid);
         if (!path)
                 return -ENOMEM;
@@ -20,12 +23,14 @@ int jit_release(const struct gpuhook_config *cfg, const char *domain_uuid, const
         lock_fd = host_lock_acquire(cfg->state_dir, cfg->lock_timeout_ms);
         if (lock_fd < 0)
                 return lock_fd;
-        r = ledger_open(cfg->state_dir, domain_uuid, domain_name, &s.ledger);
+        r = ledger_open(cfg->state_dir, domain_uuid, NULL, &s.ledger);
         if (r < 0)
                 goto out;
         /* Newest first: instances, then devices, then the console. */
         for (size_t i = s.ledger->n; i-- > 0;) {
                 struct ledger_entry e = s.ledger->entries[i];
+                if (!match(&e, userdata))
+                        continue;
                 r = jit_undo_entry(&s, &e);
                 if (r < 0) {
                         first = first ? first : r;
@@ -33,14 +38,30 @@ int jit_release(const struct gpuhook_config *cfg, const char *domain_uuid, const
                 }
                 log_info("released %s %s", ledger_kind_to_string(e.kind), e.id);
                 ledger_drop(s.ledger, i);
-                (void)ledger_commit(s.ledger);
+                n++;
+                r = ledger_commit(s.ledger);
+                if (r < 0) {
+                        first = first ? first : r;
+                        break;
+                }
                 jit_fault_point("released-one");
         }
-        r = ledger_commit(s.ledger);
-        if (first < 0)
-                r = first;
+        r = first < 0 ? first : n;
 out:
         jit_state_done(&s);
         host_lock_release(lock_fd);
         return r;
+}
+
+int jit_release(const struct gpuhook_config *cfg, const char *domain_uuid, const char *domain_name) {
+        int r = jit_release_matching(cfg, domain_uuid, match_all, NULL);
+        return r < 0 ? r : 0;
+}
+
+int jit_ledger_holds(const struct gpuhook_config *cfg, const char *domain_uuid, enum ledger_kind kind, const char *id) {
+        _cleanup_ledger_ struct ledger *l = NULL;
+        int r = ledger_open(cfg->state_dir, domain_uuid, NULL, &l);
+        if (r < 0)
+                return r;
+        return ledger_find(l, kind, id) ? 1 : 0;
 }

@@ -71,9 +71,9 @@ for t in "${targets[@]}"; do
       "${dict[@]}" -artifact_prefix="$out/artifacts/$t-" "$out/corpus-$t" "${seeds[@]}" > "$log" 2>&1
   rc=$?
   set -e
-  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-  rate=$(sed -n 's/.*exec\/s: *\([0-9]*\).*/\1/p' "$log" | tail -1)
-  cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1 || true)
+  rate=$(sed -n 's/.*exec\/s: *\([0-9]*\).*/\1/p' "$log" | tail -1 || true)
+  cov=$( (grep -o 'cov: [0-9]*' "$log" || true) | tail -1 | cut -d' ' -f2)
   size=$(find "$out/corpus-$t" -type f | wc -l)
   if [ $rc -eq 0 ]; then result=ok; else result="FAILED (exit $rc)"; status=1; fi
   line="fuzz-$t seconds=$secs executions=${execs:-0} exec/s=${rate:-0} corpus=$size coverage=${cov:-0} result=$result"

@@ -236,7 +236,7 @@ static bool run_case(const struct hcase *c) {
                 return true;
         }
         n_cases++;
-        (void)new_writes();
+        free(new_writes()); /* skip what came before */
         int st = hook(c->data, c->len, prep, &out, &err);
         writes = new_writes();
         if (verbose())
@@ -738,7 +738,7 @@ static void test_hostile_argv(void) {
                 _cleanup_free_ char *out = NULL, *err = NULL, *writes = NULL;
                 bool ok = true;
                 struct hcase cc = { .name = v[i].name }, *c = &cc;
-                (void)new_writes();
+                free(new_writes()); /* skip what came before */
                 n_cases++;
                 int st = hook(v[i].input, strlen(v[i].input), v[i].argv, &out, &err);
                 writes = new_writes();
@@ -781,7 +781,7 @@ static void test_uuid_across_two_domains(void) {
         const char *prep_b[] = { "vm-b", "prepare", "begin", "-", NULL }, *rel_b[] = { "vm-b", "release", "end", "-", NULL };
         char *out = NULL, *err = NULL;
 
-        (void)new_writes();
+        free(new_writes()); /* skip what came before */
         CU_ASSERT_EQUAL(hook(a, strlen(a), prep_a, &out, &err), 0);
         free(out), free(err);
         const char *bs[] = { b, b_upper, b_nometa };
