@@ -15,11 +15,19 @@
 #
 #   bench/concurrent.sh BUILD_DIR BENCH_BIN_DIR [RUNS]
 set -euo pipefail
+# The simulated sysfs and gpuhook's state dir live on a tmpfs, as the real
+# /sys and /run do (and so that other disk I/O on the machine does not time
+# file-system metadata operations): a private mount namespace, a tmpfs over
+# the temporary directory.
+if [ "${GPUHOOK_BENCH_NS:-}" != 1 ]; then
+  exec env GPUHOOK_BENCH_NS=1 unshare --mount --propagation private "$0" "$@"
+fi
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(dirname "$here")
 build=$(cd "$1" && pwd) bin=$(cd "$2" && pwd) runs=${3:-30}
 tmp=$(mktemp -d /tmp/gpuhook-bench-conc.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+mount -t tmpfs -o size=1g,mode=0755 tmpfs "$tmp"
+trap 'umount "$tmp"; rm -rf "$tmp"' EXIT
 
 gh=$build/hooks/gpuhook
 for i in $(seq 32); do

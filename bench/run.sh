@@ -62,11 +62,19 @@ cflags=(-O2 -g -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror)
 "$CC" "${cflags[@]}" -o "$bin/floor" bench/floor.c
 # shellcheck disable=SC2046
 "$CC" "${cflags[@]}" -o "$bin/floor-libs" bench/floor.c -Wl,--no-as-needed $(pkg-config --libs libxml-2.0 libudev)
-# shellcheck disable=SC2046
-"$CC" "${cflags[@]}" -I"$build" -Ilib -o "$bin/placebench" bench/placebench.c "$build/libgpuhook.a" $(pkg-config --libs libxml-2.0 libudev)
-"$CC" "${cflags[@]}" -I"$build" -Ilib -o "$bin/fastpath-proto" bench/fastpath-proto.c "$build/libgpuhook.a"
 "$CC" "${cflags[@]}" -shared -fPIC -o "$bin/proto-flock-wait.so" bench/proto-flock-wait.c -ldl
-if ldd "$bin/fastpath-proto" | grep -q libxml2; then
+# These two use gpuhook's internal headers (lib/): if an API they use
+# changed, the section that needs them says so instead of the whole run
+# failing.
+rm -f "$bin/placebench" "$bin/fastpath-proto"
+# shellcheck disable=SC2046
+"$CC" "${cflags[@]}" -I"$build" -Ilib -o "$bin/placebench" bench/placebench.c "$build/libgpuhook.a" \
+  $(pkg-config --libs libxml-2.0 libudev) 2>"$bin/placebench.log" ||
+  echo "bench/run.sh: warning: bench/placebench.c does not build against this tree (see $bin/placebench.log); the placement section is skipped" >&2
+"$CC" "${cflags[@]}" -I"$build" -Ilib -o "$bin/fastpath-proto" bench/fastpath-proto.c "$build/libgpuhook.a" \
+  2>"$bin/fastpath-proto.log" ||
+  echo "bench/run.sh: warning: bench/fastpath-proto.c does not build against this tree (see $bin/fastpath-proto.log); its column is left out" >&2
+if [ -x "$bin/fastpath-proto" ] && ldd "$bin/fastpath-proto" | grep -q libxml2; then
   echo "bench/run.sh: error: fastpath-proto links libxml2; the prototype must stay libc-only" >&2
   exit 1
 fi
@@ -92,9 +100,10 @@ for s in "${sections[@]}"; do
     echo
     mkdir -p "$tmp/state"
     extra=()
+    [ -x "$bin/fastpath-proto" ] && extra+=(fastpath-proto="$bin/fastpath-proto")
     if [ -n "$deb" ]; then
       dpkg-deb -x "$deb" "$tmp/deb"
-      extra=(gpuhook-deb="$tmp/deb/usr/libexec/gpuhook/gpuhook")
+      extra+=(gpuhook-deb="$tmp/deb/usr/libexec/gpuhook/gpuhook")
       echo "gpuhook-deb: /usr/libexec/gpuhook/gpuhook from $(basename "$deb")"
       echo
     fi
@@ -104,7 +113,7 @@ for s in "${sections[@]}"; do
       -e GPUHOOK_STATE_DIR="$tmp/state" -e GPUHOOK_CONFIG="$tmp/none.conf" \
       -x bench/domains/debian12-no-hostdev.xml -d debian12 \
       floor="$bin/floor" gpuhook="$build/hooks/gpuhook" bash-dispatcher="$src/bench/dispatcher.sh" \
-      floor-libs="$bin/floor-libs" fastpath-proto="$bin/fastpath-proto" "${extra[@]}"
+      floor-libs="$bin/floor-libs" "${extra[@]}"
     echo
     ;;
   virsh)
@@ -124,7 +133,11 @@ for s in "${sections[@]}"; do
   placement)
     echo "## Placement (placement_choose, lib/placement.h)"
     echo
-    "$bin/placebench" -p 256 -t 32 -r "$place_repeats"
+    if [ -x "$bin/placebench" ]; then
+      "$bin/placebench" -p 256 -t 32 -r "$place_repeats"
+    else
+      echo "(skipped: bench/placebench.c does not build against this tree)"
+    fi
     echo
     ;;
   concurrent)

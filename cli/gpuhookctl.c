@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "gpuhookctl.h"
+#include "ledger.h"
 #include "log.h"
 #include "pci.h"
 
@@ -46,19 +47,60 @@ static const struct verb {
           "reconcile                  release devices of domains that are not running" },
 };
 
+enum {
+        ARG_VERSION = 0x100,
+        ARG_JSON,
+        ARG_NO_COLOR,
+        ARG_UNDO,
+        ARG_VFIO,
+        ARG_ROOT,
+        ARG_LIVE,
+        ARG_CONFIG,
+        ARG_UUID,
+        ARG_TYPE,
+        ARG_PARENT,
+        ARG_PLACEMENT,
+        ARG_PARAM,
+        ARG_MODEL,
+        ARG_DISPLAY,
+        ARG_RAMFB,
+        ARG_UNMANAGED,
+        ARG_NAME,
+        ARG_MEMORY,
+        ARG_VCPUS,
+        ARG_PCI,
+        ARG_MDEV,
+        ARG_TIMEOUT,
+        ARG_MIN_AGE,
+};
+
+/* Options a verb may or may not accept: the getopt value, OPT_* bit, name. */
 static const struct {
+        int val;
         uint32_t bit;
         const char *name;
 } option_names[] = {
-        { OPT_JSON, "--json" },         { OPT_DRY_RUN, "--dry-run" },     { OPT_UNDO, "--undo" },
-        { OPT_VFIO, "--vfio" },         { OPT_ROOT, "--root" },           { OPT_ALL, "--all" },
-        { OPT_LIVE, "--live" },         { OPT_CONFIG, "--config" },       { OPT_UUID, "--uuid" },
-        { OPT_PARENT, "--parent" },     { OPT_PLACEMENT, "--placement" }, { OPT_PARAM, "--param" },
-        { OPT_MODEL, "--model" },       { OPT_DISPLAY, "--display" },     { OPT_RAMFB, "--ramfb" },
-        { OPT_UNMANAGED, "--unmanaged" }, { OPT_NAME, "--name" },         { OPT_MEMORY, "--memory" },
-        { OPT_VCPUS, "--vcpus" },       { OPT_PCI, "--pci" },             { OPT_MDEV, "--mdev" },
-        { OPT_TIMEOUT, "--timeout" },   { OPT_MIN_AGE, "--min-age" },     { OPT_TYPE, "--type" },
+        { ARG_JSON, OPT_JSON, "--json" },          { 'n', OPT_DRY_RUN, "--dry-run" },
+        { ARG_UNDO, OPT_UNDO, "--undo" },          { ARG_VFIO, OPT_VFIO, "--vfio" },
+        { ARG_ROOT, OPT_ROOT, "--root" },          { 'a', OPT_ALL, "--all" },
+        { ARG_LIVE, OPT_LIVE, "--live" },          { ARG_CONFIG, OPT_CONFIG, "--config" },
+        { ARG_UUID, OPT_UUID, "--uuid" },          { ARG_PARENT, OPT_PARENT, "--parent" },
+        { ARG_PLACEMENT, OPT_PLACEMENT, "--placement" }, { ARG_PARAM, OPT_PARAM, "--param" },
+        { ARG_MODEL, OPT_MODEL, "--model" },       { ARG_DISPLAY, OPT_DISPLAY, "--display" },
+        { ARG_RAMFB, OPT_RAMFB, "--ramfb" },       { ARG_UNMANAGED, OPT_UNMANAGED, "--unmanaged" },
+        { ARG_NAME, OPT_NAME, "--name" },          { ARG_MEMORY, OPT_MEMORY, "--memory" },
+        { ARG_VCPUS, OPT_VCPUS, "--vcpus" },       { ARG_PCI, OPT_PCI, "--pci" },
+        { ARG_MDEV, OPT_MDEV, "--mdev" },          { ARG_TIMEOUT, OPT_TIMEOUT, "--timeout" },
+        { ARG_MIN_AGE, OPT_MIN_AGE, "--min-age" }, { ARG_TYPE, OPT_TYPE, "--type" },
 };
+
+/* The OPT_* bit of getopt value VAL, 0 for the global options. */
+static uint32_t option_bit(int val) {
+        for (size_t i = 0; i < ELEMENTSOF(option_names); i++)
+                if (option_names[i].val == val)
+                        return option_names[i].bit;
+        return 0;
+}
 
 static void help(void) {
         printf("Usage: %s [OPTIONS] VERB [ARGS]\n\n"
@@ -107,33 +149,6 @@ static void help(void) {
                "\nExit status: 0 success, 1 failure (check: host not ready), 2 usage error.\n"
                "See gpuhookctl(8).\n");
 }
-
-enum {
-        ARG_VERSION = 0x100,
-        ARG_JSON,
-        ARG_NO_COLOR,
-        ARG_UNDO,
-        ARG_VFIO,
-        ARG_ROOT,
-        ARG_LIVE,
-        ARG_CONFIG,
-        ARG_UUID,
-        ARG_TYPE,
-        ARG_PARENT,
-        ARG_PLACEMENT,
-        ARG_PARAM,
-        ARG_MODEL,
-        ARG_DISPLAY,
-        ARG_RAMFB,
-        ARG_UNMANAGED,
-        ARG_NAME,
-        ARG_MEMORY,
-        ARG_VCPUS,
-        ARG_PCI,
-        ARG_MDEV,
-        ARG_TIMEOUT,
-        ARG_MIN_AGE,
-};
 
 static int parse_unsigned_opt(const char *name, const char *value, unsigned min, unsigned max, unsigned *ret) {
         unsigned v;
@@ -194,7 +209,6 @@ static int parse_argv(int argc, char **argv) {
                         break;
                 case ARG_JSON:
                         arg.json = true;
-                        arg.given |= OPT_JSON;
                         break;
                 case ARG_NO_COLOR:
                         arg.color = arg.color_err = false;
@@ -204,112 +218,90 @@ static int parse_argv(int argc, char **argv) {
                         break;
                 case 'n':
                         arg.dry_run = true;
-                        arg.given |= OPT_DRY_RUN;
                         break;
                 case ARG_UNDO:
                         arg.undo = true;
-                        arg.given |= OPT_UNDO;
                         break;
                 case ARG_VFIO:
                         arg.vfio = true;
-                        arg.given |= OPT_VFIO;
                         break;
                 case ARG_ROOT:
                         if (optarg[0] != '/')
                                 return ctl_usage("--root needs an absolute directory, not '%s'", optarg);
                         arg.root = optarg;
-                        arg.given |= OPT_ROOT;
                         break;
                 case 'a':
                         arg.all = true;
-                        arg.given |= OPT_ALL;
                         break;
                 case ARG_LIVE:
                         arg.live = true;
-                        arg.given |= OPT_LIVE;
                         break;
                 case ARG_CONFIG:
                         arg.config = true;
-                        arg.given |= OPT_CONFIG;
                         break;
                 case ARG_UUID:
                         arg.uuid = optarg;
-                        arg.given |= OPT_UUID;
                         break;
                 case ARG_TYPE:
                         arg.type = optarg;
-                        arg.given |= OPT_TYPE;
                         break;
                 case ARG_PARENT:
                         arg.parent = optarg;
-                        arg.given |= OPT_PARENT;
                         break;
                 case ARG_PLACEMENT:
                         arg.placement = optarg;
-                        arg.given |= OPT_PLACEMENT;
                         break;
                 case ARG_PARAM:
                         if (!strchr(optarg, '=') || optarg[0] == '=')
                                 return ctl_usage("--param needs NAME=VALUE, not '%s'", optarg);
                         if (strv_push(&arg.params, optarg) < 0)
                                 return ctl_fail(NULL, "out of memory");
-                        arg.given |= OPT_PARAM;
                         break;
                 case ARG_MODEL:
                         arg.model = optarg;
-                        arg.given |= OPT_MODEL;
                         break;
                 case ARG_DISPLAY:
                         arg.display = true;
-                        arg.given |= OPT_DISPLAY;
                         break;
                 case ARG_RAMFB:
                         arg.ramfb = arg.display = true;
-                        arg.given |= OPT_RAMFB;
                         break;
                 case ARG_UNMANAGED:
                         arg.unmanaged = true;
-                        arg.given |= OPT_UNMANAGED;
                         break;
                 case ARG_NAME:
                         arg.name = optarg;
-                        arg.given |= OPT_NAME;
                         break;
                 case ARG_MEMORY:
                         if ((r = parse_unsigned_opt("--memory", optarg, 16, 16u << 20, &arg.memory_mib)) != 0)
                                 return r;
-                        arg.given |= OPT_MEMORY;
                         break;
                 case ARG_VCPUS:
                         if ((r = parse_unsigned_opt("--vcpus", optarg, 1, 4096, &arg.vcpus)) != 0)
                                 return r;
-                        arg.given |= OPT_VCPUS;
                         break;
                 case ARG_PCI:
                         if (strv_push(&arg.pcis, optarg) < 0)
                                 return ctl_fail(NULL, "out of memory");
-                        arg.given |= OPT_PCI;
                         break;
                 case ARG_MDEV:
                         if (strv_push(&arg.mdevs, optarg) < 0)
                                 return ctl_fail(NULL, "out of memory");
-                        arg.given |= OPT_MDEV;
                         break;
                 case ARG_TIMEOUT:
                         if ((r = parse_unsigned_opt("--timeout", optarg, 0, 3600, &arg.timeout_s)) != 0)
                                 return r;
-                        arg.given |= OPT_TIMEOUT;
                         break;
                 case ARG_MIN_AGE:
                         if ((r = parse_unsigned_opt("--min-age", optarg, 0, 7 * 24 * 3600, &arg.min_age_s)) != 0)
                                 return r;
-                        arg.given |= OPT_MIN_AGE;
                         break;
                 case ':':
                         return ctl_usage("option '%s' needs a value", argv[optind - 1]);
                 default:
                         return ctl_usage("unknown option '%s'", argv[optind - 1]);
                 }
+                arg.given |= option_bit(c);
         }
         return -1;
 }
@@ -329,6 +321,25 @@ int ctl_config(const struct gpuhook_config **ret) {
                         log_set_level(cfg.log_level);
         }
         *ret = &cfg;
+        return 0;
+}
+
+static int cmp_strp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+int ctl_ledger_domains(const struct gpuhook_config **ret_cfg, char ***ret_uuids, size_t *ret_n) {
+        const struct gpuhook_config *cfg;
+        int r;
+
+        r = ctl_config(&cfg);
+        if (r < 0)
+                return ctl_fail_recorded(r, "cannot load the gpuhook configuration");
+        r = ledger_list_domains(cfg->state_dir, ret_uuids, ret_n);
+        if (r < 0)
+                return ctl_fail("check that the state directory is readable (run as root)",
+                                "cannot list ledgers in %s/domains: %s", cfg->state_dir, strerror(-r));
+        if (*ret_n > 1)
+                qsort(*ret_uuids, *ret_n, sizeof(char *), cmp_strp);
+        *ret_cfg = cfg;
         return 0;
 }
 

@@ -106,6 +106,10 @@ char *strv_join(char *const *v, const char *sep);
 
 /* Load gpuhook.conf once ($GPUHOOK_CONFIG, $GPUHOOK_STATE_DIR honoured). */
 int ctl_config(const struct gpuhook_config **ret);
+/* The configuration and the UUIDs of the domains with a ledger, sorted
+ * (free with strv_free(uuids, n)). 0, or on failure the exit status after
+ * saying why. */
+int ctl_ledger_domains(const struct gpuhook_config **ret_cfg, char ***ret_uuids, size_t *ret_n);
 
 /* ---- verbs ---- */
 int verb_check(int argc, char **argv);

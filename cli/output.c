@@ -5,11 +5,16 @@
 #include "gpuhookctl.h"
 #include "log.h"
 
+/* "gpuhookctl: LEVEL: MESSAGE" on stderr, LEVEL in COLOR; no newline. */
+static _printf_(3, 0) void vreport(const char *color, const char *level, const char *fmt, va_list ap) {
+        fprintf(stderr, "%s%s: %s:%s ", color, PROG, level, ansi_reset(stderr));
+        vfprintf(stderr, fmt, ap);
+}
+
 int ctl_fail(const char *hint, const char *fmt, ...) {
         va_list ap;
-        fprintf(stderr, "%s%s: error:%s ", ansi_red(stderr), PROG, ansi_reset(stderr));
         va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
+        vreport(ansi_red(stderr), "error", fmt, ap);
         va_end(ap);
         fputc('\n', stderr);
         if (hint)
@@ -26,9 +31,8 @@ int ctl_fail_recorded(int r, const char *what) {
 
 int ctl_usage(const char *fmt, ...) {
         va_list ap;
-        fprintf(stderr, "%s%s: error:%s ", ansi_red(stderr), PROG, ansi_reset(stderr));
         va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
+        vreport(ansi_red(stderr), "error", fmt, ap);
         va_end(ap);
         fprintf(stderr, "\n%s: hint: see '%s --help' or gpuhookctl(8)\n", PROG, PROG);
         return EXIT_USAGE;
@@ -36,9 +40,8 @@ int ctl_usage(const char *fmt, ...) {
 
 void ctl_warn(const char *fmt, ...) {
         va_list ap;
-        fprintf(stderr, "%s%s: warning:%s ", ansi_yellow(stderr), PROG, ansi_reset(stderr));
         va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
+        vreport(ansi_yellow(stderr), "warning", fmt, ap);
         va_end(ap);
         fputc('\n', stderr);
 }

@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "gpuhookctl.h"
+#include "holders.h"
 #include "inventory.h"
 #include "iommu.h"
 #include "log.h"
@@ -315,22 +316,6 @@ static void check_mdevctl(const struct gpuhook_config *cfg) {
                             rules[i]);
                 break;
         }
-}
-
-static bool process_running(const char *comm) {
-        DIR *d = opendir("/proc");
-        struct dirent *de;
-        bool found = false;
-        while (d && !found && (de = readdir(d))) {
-                unsigned pid;
-                if (safe_atou(de->d_name, &pid) < 0)
-                        continue;
-                _cleanup_free_ char *p = strdup_printf("/proc/%u/comm", pid), *c = NULL;
-                found = p && read_text_file(p, 64, &c) >= 0 && streq(c, comm);
-        }
-        if (d)
-                closedir(d);
-        return found;
 }
 
 static bool unit_file_exists(const char *unit) {

@@ -52,8 +52,6 @@ static int domain_running(virConnectPtr c, const char *uuid, char **ret_name, co
         return active;
 }
 
-static int cmp_strp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
 int verb_reconcile(int argc, char **argv) {
         static const char *const headers[] = { "DOMAIN", "UUID", "LIBVIRT", "DEVICES", "ACTION" };
         const struct gpuhook_config *cfg;
@@ -63,15 +61,9 @@ int verb_reconcile(int argc, char **argv) {
         unsigned failed = 0, released = 0;
         int r;
 
-        r = ctl_config(&cfg);
-        if (r < 0)
-                return ctl_fail_recorded(r, "cannot load the gpuhook configuration");
-        r = ledger_list_domains(cfg->state_dir, &uuids, &n);
-        if (r >= 0 && n > 1)
-                qsort(uuids, n, sizeof(char *), cmp_strp);
-        if (r < 0)
-                return ctl_fail("check that the state directory is readable (run as root)",
-                                "cannot list ledgers in %s/domains: %s", cfg->state_dir, strerror(-r));
+        r = ctl_ledger_domains(&cfg, &uuids, &n);
+        if (r != 0)
+                return r;
         if (n == 0) {
                 if (arg.json)
                         return json_print(json_object_new_array());

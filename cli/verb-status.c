@@ -100,8 +100,6 @@ static struct json_object *entry_json(const struct ledger_entry *e, bool present
         return o;
 }
 
-static int cmp_strp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
 int verb_status(int argc, char **argv) {
         const struct gpuhook_config *cfg;
         char **uuids = NULL;
@@ -109,15 +107,9 @@ int verb_status(int argc, char **argv) {
         int r, failed = 0;
         static const char *const headers[] = { "DOMAIN", "KIND", "DEVICE", "ON", "STATE", "SINCE", "AT RELEASE" };
 
-        r = ctl_config(&cfg);
-        if (r < 0)
-                return ctl_fail_recorded(r, "cannot load the gpuhook configuration");
-        r = ledger_list_domains(cfg->state_dir, &uuids, &n);
-        if (r >= 0 && n > 1)
-                qsort(uuids, n, sizeof(char *), cmp_strp);
-        if (r < 0)
-                return ctl_fail("check that the state directory is readable (run as root)",
-                                "cannot list ledgers in %s/domains: %s", cfg->state_dir, strerror(-r));
+        r = ctl_ledger_domains(&cfg, &uuids, &n);
+        if (r != 0)
+                return r;
 
         _cleanup_table_ struct table *t = table_new(ELEMENTSOF(headers), headers);
         struct json_object *domains = json_object_new_array(), *errors = json_object_new_array();

@@ -164,10 +164,28 @@ want=(
 if grep -qs "subdir('plugin/callout')" "$tree/meson.build" || grep -qs "subdir('callout')" "$tree/plugin/meson.build"; then
   want+=(/usr/libexec/gpuhook/gpuhook-callout /etc/mdevctl.d/scripts.d/callouts/gpuhook)
 fi
+# ... and everything the package's own meson build installed (new files
+# land in the package without a list to keep in step; this proves it).
+intro=$(ls "$tree"/obj-*/meson-info/intro-installed.json 2>/dev/null | head -1)
+if [ -n "$intro" ]; then
+  while IFS= read -r f; do want+=("$f"); done < <(python3 - "$intro" <<'PY'
+import json, sys
+for dest in sorted(set(json.load(open(sys.argv[1])).values())):
+    # Debian 12: units under /lib (debian/rules), man pages gzipped (dh_compress)
+    if dest.startswith("/usr/lib/systemd/system/"):
+        dest = dest[len("/usr"):]
+    if "/share/man/" in dest and not dest.endswith(".gz"):
+        dest += ".gz"
+    print(dest)
+PY
+)
+else
+  bad "no meson-info/intro-installed.json in the package build tree"
+fi
 lacking=()
 for f in "${want[@]}"; do grep -qx "$f" "$tmp/files.txt" || lacking+=("$f"); done
 if [ ${#lacking[@]} -eq 0 ]; then
-  ok "package ships ${#want[@]} expected files"
+  ok "package ships the ${#want[@]} expected files (the list above and all that meson installs)"
 else
   bad "package lacks: ${lacking[*]}"
 fi
@@ -176,7 +194,7 @@ sed 's/^/    /' "$tmp/files.txt"
 
 # 5. Purge (the trap does it as well, on any exit) and check it is gone.
 apt-get purge -y -qq gpuhook >/dev/null
-left=$(find /etc/systemd/system /etc/libvirt/hooks /etc/mdevctl.d /usr/libexec/gpuhook -name '*gpuhook*' 2>/dev/null || true)
+left=$(find /etc/systemd/system /etc/libvirt/hooks /etc/mdevctl.d /usr/libexec/gpuhook /etc/gpuhook -name '*gpuhook*' 2>/dev/null || true)
 if [ ! -e "$link" ] && [ ! -L "$link" ] && [ -z "$left" ] && ! dpkg-query -W gpuhook >/dev/null 2>&1; then
   ok "apt-get purge gpuhook removed the hook, the callout and the unit's links"
 else

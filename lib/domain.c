@@ -6,10 +6,6 @@
 #include "strset.h"
 #include "xmlsafe.h"
 
-bool domain_xml_may_concern_us(const char *xml, size_t len) {
-        return memmem(xml, len, "<hostdev", 8) || memmem(xml, len, GPUHOOK_XML_NS, strlen(GPUHOOK_XML_NS));
-}
-
 struct domain_spec *domain_spec_free(struct domain_spec *d) {
         if (!d)
                 return NULL;

@@ -4,13 +4,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "fastpath.h"
 #include "nodeset.h"
 #include "placement.h"
 #include "validate.h"
 
 /* What gpuhook needs from a libvirt domain XML, validated. */
 
-#define GPUHOOK_XML_NS "urn:gpuhook:domain:1"
 
 struct mdev_hostdev {
         char uuid[UUID_STRING_LEN + 1]; /* lowercase */
@@ -66,10 +66,6 @@ struct domain_spec {
         size_t n_vgpu_requests;
         struct nodeset numa;
 };
-
-/* Cheap test on the raw text: false means the XML has no hostdev and no
- * gpuhook metadata, so prepare has nothing to do. */
-bool domain_xml_may_concern_us(const char *xml, size_t len);
 
 /* Parse and validate. On failure returns a negative errno and records one
  * user-facing line through log_fail(). */

@@ -12,7 +12,7 @@ static char failure[1024];
 void log_setup(const char *ident, bool to_syslog) {
         use_syslog = to_syslog;
         if (to_syslog)
-                openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+                openlog(ident, LOG_PID, LOG_DAEMON); /* connects on first use: none on the fast path */
 }
 
 void log_set_level(int level) { max_level = level; }

@@ -97,6 +97,22 @@ static int holders_of(const struct node *nodes, size_t n_nodes, struct strbuf *o
         return found;
 }
 
+bool process_running(const char *comm) {
+        DIR *d = opendir("/proc");
+        struct dirent *de;
+        bool found = false;
+        while (d && !found && (de = readdir(d))) {
+                unsigned pid;
+                if (safe_atou(de->d_name, &pid) < 0)
+                        continue;
+                _cleanup_free_ char *p = strdup_printf("/proc/%u/comm", pid), *c = NULL;
+                found = p && read_text_file(p, 64, &c) >= 0 && streq(c, comm);
+        }
+        if (d)
+                closedir(d);
+        return found;
+}
+
 int device_holders(const char *bdf, const char *driver, struct strbuf *out) {
         _cleanup_free_ struct node *nodes = NULL;
         size_t n_nodes = 0;

@@ -11,3 +11,6 @@ int device_holders(const char *bdf, const char *driver, struct strbuf *out);
 /* The same for the VFIO group node of mdev UUID (/dev/vfio/N): who still
  * has the vGPU open (QEMU, nvidia-vgpu-mgr). */
 int mdev_holders(const char *uuid, struct strbuf *out);
+
+/* Whether a process named COMM (/proc/PID/comm) is running. */
+bool process_running(const char *comm);

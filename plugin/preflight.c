@@ -1,28 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <dirent.h>
-
+#include "holders.h"
 #include "nvidia-vgpu.h"
 #include "pci.h"
 #include "preflight.h"
 
 #define PCI_VENDOR_NVIDIA 0x10de
 #define PCI_VENDOR_INTEL 0x8086
-
-static bool process_running(const char *comm) {
-        DIR *d = opendir("/proc");
-        struct dirent *de;
-        bool found = false;
-        while (d && !found && (de = readdir(d))) {
-                unsigned pid;
-                if (safe_atou(de->d_name, &pid) < 0)
-                        continue;
-                _cleanup_free_ char *p = strdup_printf("/proc/%u/comm", pid), *c = NULL;
-                found = p && read_text_file(p, 64, &c) >= 0 && streq(c, comm);
-        }
-        if (d)
-                closedir(d);
-        return found;
-}
 
 static bool has_vendor_vfio_vf(const struct pci_list *l, const struct pci_device *pf) {
         for (size_t i = 0; i < l->n; i++)

@@ -3,22 +3,14 @@
  * SR-IOV PFs, NVIDIA vGPU cards (types from the VFs' recorded
  * nvidia/creatable_vgpu_types), mdev parents that are VFs (their card), the
  * vendor settings, and the driver files a recording lacks. */
+#include "complete.h"
+#include "driver.h"
 #include "hostfile.h"
 #include "sim-util.h"
 #include "state.h"
 #include "vendor.h"
 
-#define FAIL(r, ...)                                               \
-        ({                                                         \
-                if (ret_msg && !*ret_msg)                           \
-                        *ret_msg = sim_strdup_printf(__VA_ARGS__); \
-                (r) < 0 ? (r) : -EINVAL;                            \
-        })
-
-static void vendor_freep(struct sim_vendor **v) { sim_vendor_free(*v); }
 static void strv_freep(char ***v) { tb_strv_free(*v); }
-
-static char *join(const char *a, const char *b) { return sim_strdup_printf("%s/%s", a, b); }
 
 /* "ID    : vGPU Name\n1155  : NVIDIA L40S-1Q\n..." */
 static int parse_creatable(struct sim_pf *pf, char *text) {
@@ -51,13 +43,13 @@ static int save_template(const struct testbed *tb, const char *from_types, const
                 return -ENOMEM;
         int r = tb_list_dir(tb, from_types, &types, NULL);
         for (char **t = types; r >= 0 && *t; t++) {
-                _cleanup_free_ char *src = join(from_types, *t), *dst = join(to_types, *t);
+                _cleanup_free_ char *src = tb_join(from_types, *t), *dst = tb_join(to_types, *t);
                 if (!src || !dst)
                         return -ENOMEM;
                 if ((r = tb_mkdir_p(tb, dst, 0755)) < 0)
                         break;
                 for (size_t i = 0; r >= 0 && i < ELEMENTSOF(files); i++) {
-                        _cleanup_free_ char *a = join(src, files[i]), *b = join(dst, files[i]), *text = NULL;
+                        _cleanup_free_ char *a = tb_join(src, files[i]), *b = tb_join(dst, files[i]), *text = NULL;
                         _cleanup_free_ char *line = NULL;
                         if (!a || !b)
                                 return -ENOMEM;
@@ -100,7 +92,7 @@ static int discover(const struct testbed *tb, struct sim_state *st, struct sim_v
                 return FAIL(r, "cannot read /sys/bus/pci/devices: %s", strerror(-r));
         for (char **n = names; *n; n++) {
                 _cleanup_free_ char *dev = NULL, *total = NULL;
-                if (sim_pci_path(tb, *n, &dev) < 0 || !(total = join(dev, "sriov_totalvfs")))
+                if (sim_pci_path(tb, *n, &dev) < 0 || !(total = tb_join(dev, "sriov_totalvfs")))
                         continue;
                 if (!tb_exists(tb, total))
                         continue;
@@ -110,7 +102,7 @@ static int discover(const struct testbed *tb, struct sim_state *st, struct sim_v
                 _cleanup_(strv_freep) char **vfs = NULL;
                 size_t nvfs = 0;
                 unsigned recorded;
-                _cleanup_free_ char *numvfs = join(dev, "sriov_numvfs");
+                _cleanup_free_ char *numvfs = tb_join(dev, "sriov_numvfs");
                 if ((r = sim_sriov_vfs(tb, dev, &vfs, &nvfs)) < 0)
                         return FAIL(r, "%s: cannot resolve its virtfn links: %s", dev, strerror(-r));
                 if (!numvfs)
@@ -121,7 +113,7 @@ static int discover(const struct testbed *tb, struct sim_state *st, struct sim_v
                 for (char **vf = vfs; *vf; vf++) {
                         _cleanup_free_ char *cre = sim_strdup_printf("%s/nvidia/creatable_vgpu_types", *vf);
                         _cleanup_free_ char *cur = sim_strdup_printf("%s/nvidia/current_vgpu_type", *vf);
-                        _cleanup_free_ char *types = join(*vf, "mdev_supported_types");
+                        _cleanup_free_ char *types = tb_join(*vf, "mdev_supported_types");
                         _cleanup_free_ char *text = NULL, *physfn = sim_sriov_physfn(tb, *vf);
                         unsigned t;
                         if (!cre || !cur || !types)
@@ -313,7 +305,7 @@ static int write_sriov_manage(const struct testbed *tb, const struct sim_vendor 
 
 int sim_vendor_complete(const struct testbed *tb, struct sim_state *st, const struct sim_setting *settings,
                         size_t n_settings, char **ret_msg) {
-        _cleanup_(vendor_freep) struct sim_vendor *v = calloc(1, sizeof(*v));
+        _cleanup_(sim_vendor_freep) struct sim_vendor *v = calloc(1, sizeof(*v));
         if (!v)
                 return -ENOMEM;
         int r = discover(tb, st, v, ret_msg);

@@ -8,21 +8,10 @@
 #include "state.h"
 #include "vendor.h"
 
-static void state_freep(struct sim_state **st) { sim_state_free(*st); }
-
-#define FAIL(r, ...)                                            \
-        ({                                                      \
-                if (ret_msg && !*ret_msg)                        \
-                        *ret_msg = sim_strdup_printf(__VA_ARGS__); \
-                (r) < 0 ? (r) : -EINVAL;                         \
-        })
-
-static char *join(const char *a, const char *b) { return sim_strdup_printf("%s/%s", a, b); }
-
 /* <dev>/driver -> /sys/bus/<bus>/drivers/<drv>: the driver dir with bind and
  * unbind, and its link back to the device. */
 static int complete_driver(const struct testbed *tb, const char *dev, char **ret_msg) {
-        _cleanup_free_ char *link = join(dev, "driver"), *drv = NULL;
+        _cleanup_free_ char *link = tb_join(dev, "driver"), *drv = NULL;
         if (!link)
                 return -ENOMEM;
         int r = tb_readlink(tb, link, &drv);
@@ -40,19 +29,19 @@ static int complete_driver(const struct testbed *tb, const char *dev, char **ret
         const char *files[] = { "bind", "unbind", "new_id", "remove_id" };
         size_t nfiles = streq(tb_basename(busdir), "pci") ? 4 : 2;
         for (size_t i = 0; i < nfiles; i++) {
-                _cleanup_free_ char *f = join(drv, files[i]);
+                _cleanup_free_ char *f = tb_join(drv, files[i]);
                 if (!f)
                         return -ENOMEM;
                 if ((r = tb_touch(tb, f, 0200)) < 0)
                         return FAIL(r, "cannot create %s: %s", f, strerror(-r));
         }
-        _cleanup_free_ char *back = join(drv, tb_basename(dev));
+        _cleanup_free_ char *back = tb_join(drv, tb_basename(dev));
         if (!back)
                 return -ENOMEM;
         if ((r = tb_symlink(tb, back, dev)) < 0)
                 return FAIL(r, "cannot link %s: %s", back, strerror(-r));
         /* A device already on vfio-pci has its group's VFIO node. */
-        _cleanup_free_ char *glink = join(dev, "iommu_group"), *group = NULL;
+        _cleanup_free_ char *glink = tb_join(dev, "iommu_group"), *group = NULL;
         if (glink && streq(tb_basename(drv), "vfio-pci") && tb_readlink(tb, glink, &group) >= 0) {
                 _cleanup_free_ char *node = sim_strdup_printf("/dev/vfio/%s", tb_basename(group));
                 if (!node)
@@ -68,7 +57,7 @@ static int complete_driver(const struct testbed *tb, const char *dev, char **ret
  * vfio-pci or pci-stub, which bind only through driver_override or new_id),
  * the bus's devices/ link and drivers_probe. */
 static int complete_device(const struct testbed *tb, struct sim_state *st, const char *dev, char **ret_msg) {
-        _cleanup_free_ char *link = join(dev, "subsystem"), *target = NULL;
+        _cleanup_free_ char *link = tb_join(dev, "subsystem"), *target = NULL;
         if (!link)
                 return -ENOMEM;
         if (tb_readlink(tb, link, &target) < 0)
@@ -79,7 +68,7 @@ static int complete_device(const struct testbed *tb, struct sim_state *st, const
         const char *bus = tb_basename(target);
         if (!streq(parent, "/sys/bus") || !sim_bus_modelled(bus))
                 return 0;
-        _cleanup_free_ char *drvlink = join(dev, "driver"), *drv = NULL;
+        _cleanup_free_ char *drvlink = tb_join(dev, "driver"), *drv = NULL;
         if (!drvlink)
                 return -ENOMEM;
         const char *native = NULL;
@@ -110,7 +99,7 @@ static int complete_device(const struct testbed *tb, struct sim_state *st, const
 
 /* <dev>/iommu_group -> /sys/kernel/iommu_groups/N: N/devices/<dev>. */
 static int complete_group(const struct testbed *tb, const char *dev, char **ret_msg) {
-        _cleanup_free_ char *link = join(dev, "iommu_group"), *group = NULL;
+        _cleanup_free_ char *link = tb_join(dev, "iommu_group"), *group = NULL;
         if (!link)
                 return -ENOMEM;
         int r = tb_readlink(tb, link, &group);
@@ -122,10 +111,10 @@ static int complete_group(const struct testbed *tb, const char *dev, char **ret_
                 return -ENOMEM;
         if (!streq(parent, "/sys/kernel/iommu_groups") || sim_safe_atou(tb_basename(group), &n) < 0)
                 return FAIL(-EINVAL, "%s points to '%s', not to /sys/kernel/iommu_groups/<N>", link, group);
-        _cleanup_free_ char *devs = join(group, "devices");
-        _cleanup_free_ char *back = devs ? join(devs, tb_basename(dev)) : NULL;
-        _cleanup_free_ char *type = join(group, "type");
-        _cleanup_free_ char *regions = join(group, "reserved_regions");
+        _cleanup_free_ char *devs = tb_join(group, "devices");
+        _cleanup_free_ char *back = devs ? tb_join(devs, tb_basename(dev)) : NULL;
+        _cleanup_free_ char *type = tb_join(group, "type");
+        _cleanup_free_ char *regions = tb_join(group, "reserved_regions");
         if (!back || !type || !regions)
                 return -ENOMEM;
         if ((r = tb_mkdir_p(tb, devs, 0755)) < 0)
@@ -143,7 +132,7 @@ static int complete_group(const struct testbed *tb, const char *dev, char **ret_
  * link; the parent's bookkeeping. */
 static int complete_mdev_parent(const struct testbed *tb, struct sim_state *st, const char *dev,
                                 char **ret_msg) {
-        _cleanup_free_ char *types_dir = join(dev, "mdev_supported_types");
+        _cleanup_free_ char *types_dir = tb_join(dev, "mdev_supported_types");
         if (!types_dir)
                 return -ENOMEM;
         char **types = NULL;
@@ -159,7 +148,7 @@ static int complete_mdev_parent(const struct testbed *tb, struct sim_state *st, 
                         driver = strndup(*t, (size_t)(dash - *t));
         }
         if (!driver) {
-                _cleanup_free_ char *link = join(dev, "driver"), *drv = NULL;
+                _cleanup_free_ char *link = tb_join(dev, "driver"), *drv = NULL;
                 driver = link && tb_readlink(tb, link, &drv) >= 0 ? strdup(tb_basename(drv)) : strdup("unknown");
         }
         struct sim_mdev_parent *p = NULL;
@@ -170,10 +159,10 @@ static int complete_mdev_parent(const struct testbed *tb, struct sim_state *st, 
                          r == -EEXIST ? "a parent of the same name exists" : strerror(-r));
 
         for (char **t = types; r >= 0 && *t; t++) {
-                _cleanup_free_ char *tdir = join(types_dir, *t);
-                _cleanup_free_ char *avail = tdir ? join(tdir, "available_instances") : NULL;
-                _cleanup_free_ char *create = tdir ? join(tdir, "create") : NULL;
-                _cleanup_free_ char *devices = tdir ? join(tdir, "devices") : NULL;
+                _cleanup_free_ char *tdir = tb_join(types_dir, *t);
+                _cleanup_free_ char *avail = tdir ? tb_join(tdir, "available_instances") : NULL;
+                _cleanup_free_ char *create = tdir ? tb_join(tdir, "create") : NULL;
+                _cleanup_free_ char *devices = tdir ? tb_join(tdir, "devices") : NULL;
                 if (!avail || !create || !devices) {
                         r = -ENOMEM;
                         break;
@@ -210,7 +199,7 @@ static int walk(const struct testbed *tb, struct sim_state *st, const char *dir,
         if (r < 0)
                 return FAIL(r, "cannot read %s: %s", dir, strerror(-r));
         for (char **n = names; r >= 0 && *n; n++) {
-                _cleanup_free_ char *path = join(dir, *n);
+                _cleanup_free_ char *path = tb_join(dir, *n);
                 _cleanup_free_ char *host = path ? tb_path(tb, path) : NULL;
                 struct stat st_;
                 if (!host) {
@@ -355,7 +344,7 @@ static int complete_dev_nodes(const struct testbed *tb, const char *dir, unsigne
         for (char **n = names; r >= 0 && *n && depth < 16; n++) {
                 if ((*n)[0] == '.')
                         continue; /* umockdev's .node, .ptymap */
-                _cleanup_free_ char *path = join(dir, *n), *target = NULL;
+                _cleanup_free_ char *path = tb_join(dir, *n), *target = NULL;
                 if (!path) {
                         r = -ENOMEM;
                         break;
@@ -474,7 +463,7 @@ int sim_complete(const struct testbed *tb, const struct sim_setting *settings, s
                 if ((r = tb_touch(tb, files[i].path, files[i].mode)) < 0)
                         return FAIL(r, "cannot create %s: %s", files[i].path, strerror(-r));
 
-        _cleanup_(state_freep) struct sim_state *st = calloc(1, sizeof(*st));
+        _cleanup_(sim_state_freep) struct sim_state *st = calloc(1, sizeof(*st));
         if (!st)
                 return -ENOMEM;
         if (tb_is_dir(tb, "/sys/devices") && (r = walk(tb, st, "/sys/devices", 0, ret_msg)) < 0)

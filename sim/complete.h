@@ -7,6 +7,15 @@
 #include "hostfile.h"
 #include "testbed.h"
 
+/* For the completion steps (complete*.c), which take char **ret_msg: keep
+ * the first message; evaluates to R if negative (an errno), else -EINVAL. */
+#define FAIL(r, ...)                                               \
+        ({                                                         \
+                if (ret_msg && !*ret_msg)                           \
+                        *ret_msg = sim_strdup_printf(__VA_ARGS__); \
+                (r) < 0 ? (r) : -EINVAL;                            \
+        })
+
 /* On failure, *ret_msg (malloc'd) says what failed. */
 int sim_complete(const struct testbed *tb, const struct sim_setting *settings, size_t n_settings,
                  char **ret_msg);

@@ -12,8 +12,6 @@ unsigned long long sim_now_usec(void) {
 
 bool sim_bus_modelled(const char *bus) { return streq(bus, "pci") || streq(bus, "platform"); }
 
-static char *join(const char *a, const char *b) { return sim_strdup_printf("%s/%s", a, b); }
-
 static bool name_ok(const char *s) {
         return *s && !strchr(s, '/') && !streq(s, ".") && !streq(s, "..");
 }
@@ -49,7 +47,7 @@ int sim_bus_find_device(const struct testbed *tb, const char *bus, const char *n
 }
 
 int sim_dev_driver(const struct testbed *tb, const char *dev, char **ret) {
-        _cleanup_free_ char *link = join(dev, "driver"), *target = NULL;
+        _cleanup_free_ char *link = tb_join(dev, "driver"), *target = NULL;
         if (!link)
                 return -ENOMEM;
         int r = tb_readlink(tb, link, &target);
@@ -64,7 +62,7 @@ int sim_dev_driver(const struct testbed *tb, const char *dev, char **ret) {
 }
 
 int sim_dev_override(const struct testbed *tb, const char *dev, char **ret) {
-        _cleanup_free_ char *file = join(dev, "driver_override"), *s = NULL;
+        _cleanup_free_ char *file = tb_join(dev, "driver_override"), *s = NULL;
         if (!file)
                 return -ENOMEM;
         int r = tb_read_file(tb, file, &s);
@@ -90,8 +88,8 @@ const struct sim_busy *sim_dev_busy(const struct sim_state *st, const char *name
         return b && b->until > sim_now_usec() ? b : NULL;
 }
 
-static int read_hex(const struct testbed *tb, const char *dev, const char *attr, unsigned *ret) {
-        _cleanup_free_ char *file = join(dev, attr), *s = NULL;
+int sim_pci_read_hex(const struct testbed *tb, const char *dev, const char *attr, unsigned *ret) {
+        _cleanup_free_ char *file = tb_join(dev, attr), *s = NULL;
         if (!file)
                 return -ENOMEM;
         int r = tb_read_file(tb, file, &s);
@@ -106,8 +104,7 @@ static int read_hex(const struct testbed *tb, const char *dev, const char *attr,
         return 0;
 }
 
-/* pci_match_one_device() */
-static bool dynid_matches(const struct sim_dynid *id, const unsigned ids[5]) {
+bool sim_dynid_matches(const struct sim_dynid *id, const unsigned ids[5]) {
         return (id->vendor == SIM_PCI_ANY_ID || id->vendor == ids[0]) &&
                (id->device == SIM_PCI_ANY_ID || id->device == ids[1]) &&
                (id->subvendor == SIM_PCI_ANY_ID || id->subvendor == ids[2]) &&
@@ -125,10 +122,10 @@ static bool dynid_match_device(const struct testbed *tb, const struct sim_state 
         if (!any)
                 return false;
         for (size_t i = 0; i < ELEMENTSOF(attrs); i++)
-                if (read_hex(tb, dev, attrs[i], &ids[i]) < 0)
+                if (sim_pci_read_hex(tb, dev, attrs[i], &ids[i]) < 0)
                         return false;
         for (size_t i = 0; i < st->n_dynids; i++)
-                if (streq(st->dynids[i].driver, drv) && dynid_matches(&st->dynids[i], ids))
+                if (streq(st->dynids[i].driver, drv) && sim_dynid_matches(&st->dynids[i], ids))
                         return true;
         return false;
 }
@@ -150,7 +147,7 @@ bool sim_driver_match(const struct testbed *tb, const struct sim_state *st, cons
 
 /* uevent: DRIVER=<drv> first while bound (dev_uevent()), none when not. */
 static int uevent_set_driver(const struct testbed *tb, const char *dev, const char *drv) {
-        _cleanup_free_ char *file = join(dev, "uevent"), *old = NULL;
+        _cleanup_free_ char *file = tb_join(dev, "uevent"), *old = NULL;
         if (!file)
                 return -ENOMEM;
         int r = tb_read_file(tb, file, &old);
@@ -181,7 +178,7 @@ static int uevent_set_driver(const struct testbed *tb, const char *dev, const ch
 
 /* The group dir of DEV ("/sys/kernel/iommu_groups/N"), or NULL (no group). */
 static char *dev_group(const struct testbed *tb, const char *dev) {
-        _cleanup_free_ char *link = join(dev, "iommu_group");
+        _cleanup_free_ char *link = tb_join(dev, "iommu_group");
         char *group = NULL;
         if (!link || tb_readlink(tb, link, &group) < 0)
                 return NULL;
@@ -197,7 +194,7 @@ int sim_vfio_sync_group(const struct testbed *tb, const struct sim_state *st, co
         _cleanup_free_ char *group = dev_group(tb, dev);
         if (!group)
                 return 0;
-        _cleanup_free_ char *devs = join(group, "devices");
+        _cleanup_free_ char *devs = tb_join(group, "devices");
         _cleanup_free_ char *node = sim_strdup_printf("/dev/vfio/%s", tb_basename(group));
         if (!devs || !node)
                 return -ENOMEM;
@@ -207,7 +204,7 @@ int sim_vfio_sync_group(const struct testbed *tb, const struct sim_state *st, co
                 return r;
         bool keep = false;
         for (char **m = members; m && *m && !keep; m++) {
-                _cleanup_free_ char *link = join(devs, *m), *path = NULL, *drv = NULL;
+                _cleanup_free_ char *link = tb_join(devs, *m), *path = NULL, *drv = NULL;
                 const struct sim_busy *b = sim_dev_busy(st, *m);
                 if (b && streq(b->driver, SIM_VFIO_PCI))
                         keep = true;
@@ -225,7 +222,7 @@ int sim_vfio_sync_group(const struct testbed *tb, const struct sim_state *st, co
 /* Bridges have a type 1/2 config header: vfio-pci refuses them. */
 static bool pci_is_bridge(const struct testbed *tb, const char *dev) {
         unsigned class;
-        if (read_hex(tb, dev, "class", &class) < 0)
+        if (sim_pci_read_hex(tb, dev, "class", &class) < 0)
                 return false;
         unsigned sub = class >> 8;
         return sub == 0x0604 || sub == 0x0607 || sub == 0x0609;
@@ -256,8 +253,8 @@ int sim_driver_probe(const struct testbed *tb, const struct sim_state *st, const
         /* Bound: the VFIO group exists once the device is registered with
          * vfio (during probe), the links last (driver_sysfs_add, driver_bound). */
         _cleanup_free_ char *drvdir = sim_strdup_printf("/sys/bus/%s/drivers/%s", bus, drv);
-        _cleanup_free_ char *back = drvdir ? join(drvdir, name) : NULL;
-        _cleanup_free_ char *link = join(dev, "driver");
+        _cleanup_free_ char *back = drvdir ? tb_join(drvdir, name) : NULL;
+        _cleanup_free_ char *link = tb_join(dev, "driver");
         if (!back || !link)
                 return -ENOMEM;
         if ((r = uevent_set_driver(tb, dev, drv)) < 0)
@@ -349,7 +346,7 @@ int sim_driver_attach(const struct testbed *tb, const struct sim_state *st, cons
 int sim_driver_unlink(const struct testbed *tb, const char *bus, const char *drv, const char *name,
                       const char *dev) {
         _cleanup_free_ char *back = sim_strdup_printf("/sys/bus/%s/drivers/%s/%s", bus, drv, name);
-        _cleanup_free_ char *link = join(dev, "driver");
+        _cleanup_free_ char *link = tb_join(dev, "driver");
         if (!back || !link)
                 return -ENOMEM;
         int r = tb_unlink(tb, back);
@@ -374,7 +371,7 @@ int sim_driver_register(const struct testbed *tb, const char *bus, const char *d
         const char *files[] = { "bind", "unbind", "new_id", "remove_id" };
         size_t nfiles = streq(bus, "pci") ? 4 : 2;
         for (size_t i = 0; r >= 0 && i < nfiles; i++) {
-                _cleanup_free_ char *f = join(dir, files[i]);
+                _cleanup_free_ char *f = tb_join(dir, files[i]);
                 r = f ? tb_touch(tb, f, 0200) : -ENOMEM;
         }
         return r;

@@ -28,6 +28,11 @@ bool sim_bus_modelled(const char *bus);
  * to its name; -ENODEV if there is no such device. */
 int sim_bus_find_device(const struct testbed *tb, const char *bus, const char *name, char **ret_path,
                         char **ret_name);
+/* A hex attribute of DEV ("0x10de", "26b9"). */
+int sim_pci_read_hex(const struct testbed *tb, const char *dev, const char *attr, unsigned *ret);
+/* pci_match_one_device(): whether dynamic id ID matches a device with IDS =
+ * vendor, device, subsystem vendor, subsystem device, class. */
+bool sim_dynid_matches(const struct sim_dynid *id, const unsigned ids[5]);
 /* The bound driver's name, "" when unbound. */
 int sim_dev_driver(const struct testbed *tb, const char *dev, char **ret);
 /* driver_override, NULL when unset. */

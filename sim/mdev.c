@@ -117,18 +117,16 @@ int sim_mdev_refresh(const struct testbed *tb, const struct sim_mdev_parent *p) 
         return ret;
 }
 
-static char *join(const char *a, const char *b) { return sim_strdup_printf("%s/%s", a, b); }
-
 int sim_mdev_create(const struct testbed *tb, const struct sim_mdev_parent *p,
                     const char *type, const char *uuid) {
         unsigned group;
         int r = tb_fresh_iommu_group(tb, &group);
         if (r < 0)
                 return r;
-        _cleanup_free_ char *dir = join(p->path, uuid);
+        _cleanup_free_ char *dir = tb_join(p->path, uuid);
         _cleanup_free_ char *tdir = type_dir(p, type);
         _cleanup_free_ char *gdir = sim_strdup_printf("/sys/kernel/iommu_groups/%u", group);
-        _cleanup_free_ char *gdevs = gdir ? join(gdir, "devices") : NULL;
+        _cleanup_free_ char *gdevs = gdir ? tb_join(gdir, "devices") : NULL;
         _cleanup_free_ char *vfio = sim_strdup_printf("/dev/vfio/%u", group);
         _cleanup_free_ char *uevent = sim_strdup_printf("DRIVER=vfio_mdev\nMDEV_TYPE=%s\n", type);
         if (!dir || !tdir || !gdevs || !vfio || !uevent)
@@ -137,17 +135,17 @@ int sim_mdev_create(const struct testbed *tb, const struct sim_mdev_parent *p,
         struct {
                 char *link, *target;
         } links[] = {
-                { join(dir, "mdev_type"), join(p->path, "mdev_supported_types") },
-                { join(dir, "iommu_group"), strdup(gdir) },
-                { join(gdevs, uuid), strdup(dir) },
-                { join(dir, "driver"), strdup("/sys/bus/mdev/drivers/vfio_mdev") },
-                { join(dir, "subsystem"), strdup("/sys/bus/mdev") },
+                { tb_join(dir, "mdev_type"), tb_join(p->path, "mdev_supported_types") },
+                { tb_join(dir, "iommu_group"), strdup(gdir) },
+                { tb_join(gdevs, uuid), strdup(dir) },
+                { tb_join(dir, "driver"), strdup("/sys/bus/mdev/drivers/vfio_mdev") },
+                { tb_join(dir, "subsystem"), strdup("/sys/bus/mdev") },
                 { sim_strdup_printf("/sys/bus/mdev/drivers/vfio_mdev/%s", uuid), strdup(dir) },
                 { sim_strdup_printf("/sys/bus/mdev/devices/%s", uuid), strdup(dir) },
                 { sim_strdup_printf("%s/devices/%s", tdir, uuid), strdup(dir) },
         };
         /* mdev_type -> ../mdev_supported_types/<type> */
-        char *mt = links[0].target ? join(links[0].target, type) : NULL;
+        char *mt = links[0].target ? tb_join(links[0].target, type) : NULL;
         free(links[0].target);
         links[0].target = mt;
 
@@ -165,24 +163,24 @@ int sim_mdev_create(const struct testbed *tb, const struct sim_mdev_parent *p,
         if (r >= 0)
                 r = tb_mkdir_p(tb, "/sys/bus/mdev/devices", 0755);
         if (r >= 0) {
-                _cleanup_free_ char *d = join(tdir, "devices");
+                _cleanup_free_ char *d = tb_join(tdir, "devices");
                 r = d ? tb_mkdir_p(tb, d, 0755) : -ENOMEM;
         }
         if (r >= 0) {
-                _cleanup_free_ char *f = join(dir, "remove");
+                _cleanup_free_ char *f = tb_join(dir, "remove");
                 r = f ? tb_touch(tb, f, 0200) : -ENOMEM;
         }
         if (r >= 0) {
-                _cleanup_free_ char *f = join(dir, "uevent");
+                _cleanup_free_ char *f = tb_join(dir, "uevent");
                 r = f ? tb_write_file(tb, f, uevent, 0644) : -ENOMEM;
         }
         if (r >= 0)
                 r = tb_touch(tb, vfio, 0666);
         if (r >= 0 && p->vendor_dir) {
-                _cleanup_free_ char *vd = join(dir, p->vendor_dir);
+                _cleanup_free_ char *vd = tb_join(dir, p->vendor_dir);
                 r = vd ? tb_mkdir_p(tb, vd, 0755) : -ENOMEM;
                 if (r >= 0 && streq(p->vendor_dir, "nvidia")) {
-                        _cleanup_free_ char *f = join(vd, "vgpu_params");
+                        _cleanup_free_ char *f = tb_join(vd, "vgpu_params");
                         r = f ? tb_touch(tb, f, 0644) : -ENOMEM;
                 }
         }
@@ -203,8 +201,8 @@ int sim_mdev_create(const struct testbed *tb, const struct sim_mdev_parent *p,
 
 int sim_mdev_remove(const struct testbed *tb, const struct sim_mdev_parent *p, const char *mdev_dir) {
         const char *uuid = tb_basename(mdev_dir);
-        _cleanup_free_ char *type_link = join(mdev_dir, "mdev_type");
-        _cleanup_free_ char *group_link = join(mdev_dir, "iommu_group");
+        _cleanup_free_ char *type_link = tb_join(mdev_dir, "mdev_type");
+        _cleanup_free_ char *group_link = tb_join(mdev_dir, "iommu_group");
         _cleanup_free_ char *bus = sim_strdup_printf("/sys/bus/mdev/devices/%s", uuid);
         _cleanup_free_ char *drv = sim_strdup_printf("/sys/bus/mdev/drivers/vfio_mdev/%s", uuid);
         _cleanup_free_ char *tdir = NULL, *gdir = NULL;

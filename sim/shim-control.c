@@ -8,8 +8,6 @@
 #include "shim.h"
 #include "sim-util.h"
 
-static void state_freep(struct sim_state **st) { sim_state_free(*st); }
-
 int shim_control(const struct shim_write *w) {
         if (!streq(w->path, SIM_CONTROL_FILE))
                 return SHIM_PASS;
@@ -23,7 +21,7 @@ int shim_control(const struct shim_write *w) {
                 s[--len] = '\0';
         if (!startswith(s, "modprobe ") || !s[9] || strchr(s + 9, ' '))
                 return -EINVAL;
-        _cleanup_(state_freep) struct sim_state *st = NULL;
+        _cleanup_(sim_state_freep) struct sim_state *st = NULL;
         if (shim_state_load(w->tb, &st) < 0)
                 return -EIO;
         int r = sim_module_load(w->tb, st, s + 9);

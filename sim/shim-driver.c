@@ -9,8 +9,6 @@
 
 #define SYSFS_PAGE_SIZE 4096
 
-static void state_freep(struct sim_state **st) { sim_state_free(*st); }
-
 /* "/sys/bus/<bus>/drivers/<drv>/<file>": bus and driver (malloc'd), or
  * SHIM_PASS for any other path or a bus the sim does not model. */
 static int parse_driver_path(const char *path, char **ret_bus, char **ret_drv) {
@@ -59,10 +57,12 @@ static int wait_device(const struct shim_write *w, struct sim_state **st, const 
         return shim_state_load(w->tb, st) < 0 ? -EIO : 1;
 }
 
-/* The device named by the bytes written (bus_find_device_by_name), waiting
- * for it while busy. */
+/* Load the state (*ST) and find the device named by the bytes written
+ * (bus_find_device_by_name), waiting for it while busy. */
 static int find_device(const struct shim_write *w, struct sim_state **st, const char *bus, char **ret_dev,
                        char **ret_name) {
+        if (shim_state_load(w->tb, st) < 0)
+                return -EIO;
         _cleanup_free_ char *s = strndup(w->buf, w->len);
         if (!s)
                 return -EIO;
@@ -94,7 +94,7 @@ int shim_driver_override(const struct shim_write *w) {
         /* driver_set_override() */
         if (w->len >= SYSFS_PAGE_SIZE - 1)
                 return -EINVAL;
-        _cleanup_(state_freep) struct sim_state *st = NULL;
+        _cleanup_(sim_state_freep) struct sim_state *st = NULL;
         if (shim_state_load(w->tb, &st) < 0)
                 return -EIO;
         for (int r; (r = wait_device(w, &st, tb_basename(dev))) != 0;)
@@ -119,9 +119,7 @@ int shim_driver_bind(const struct shim_write *w) {
                 return r;
         if (w->len == 0)
                 return 0;
-        _cleanup_(state_freep) struct sim_state *st = NULL;
-        if (shim_state_load(w->tb, &st) < 0)
-                return -EIO;
+        _cleanup_(sim_state_freep) struct sim_state *st = NULL;
         _cleanup_free_ char *dev = NULL, *name = NULL;
         if ((r = find_device(w, &st, bus, &dev, &name)) < 0)
                 return r;
@@ -140,9 +138,7 @@ int shim_driver_unbind(const struct shim_write *w) {
                 return r;
         if (w->len == 0)
                 return 0;
-        _cleanup_(state_freep) struct sim_state *st = NULL;
-        if (shim_state_load(w->tb, &st) < 0)
-                return -EIO;
+        _cleanup_(sim_state_freep) struct sim_state *st = NULL;
         _cleanup_free_ char *dev = NULL, *name = NULL, *cur = NULL;
         if ((r = find_device(w, &st, bus, &dev, &name)) < 0)
                 return r;
@@ -181,9 +177,7 @@ int shim_drivers_probe(const struct shim_write *w) {
                 return SHIM_PASS;
         if (w->len == 0)
                 return 0;
-        _cleanup_(state_freep) struct sim_state *st = NULL;
-        if (shim_state_load(w->tb, &st) < 0)
-                return -EIO;
+        _cleanup_(sim_state_freep) struct sim_state *st = NULL;
         _cleanup_free_ char *dev = NULL, *name = NULL;
         int r = find_device(w, &st, bus, &dev, &name);
         if (r < 0)

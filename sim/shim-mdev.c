@@ -2,13 +2,12 @@
 /* mdev core ABI: <parent>/mdev_supported_types/<type>/create and
  * <mdev>/remove (drivers/vfio/mdev/mdev_sysfs.c). */
 #include <ctype.h>
+#include <limits.h>
 
 #include "mdev.h"
 #include "shim.h"
 #include "sim-util.h"
 #include "state.h"
-
-static void state_freep(struct sim_state **st) { sim_state_free(*st); }
 
 int shim_mdev_create(const struct shim_write *w) {
         _cleanup_free_ char *tdir = tb_dirname(w->path);
@@ -28,7 +27,7 @@ int shim_mdev_create(const struct shim_write *w) {
                 uuid[i] = (char)tolower((unsigned char)w->buf[i]);
         uuid[36] = '\0';
 
-        _cleanup_(state_freep) struct sim_state *st = NULL;
+        _cleanup_(sim_state_freep) struct sim_state *st = NULL;
         if (sim_state_load(w->tb, &st) < 0)
                 return -EIO;
         const struct sim_mdev_parent *p = sim_state_find_parent(st, parent);
@@ -54,29 +53,6 @@ int shim_mdev_create(const struct shim_write *w) {
         return 0;
 }
 
-/* kstrtoul(buf, 0, &val): optional '+', base prefix, one trailing newline. */
-static int parse_kstrtoul(const char *buf, size_t len, unsigned long *ret) {
-        char tmp[32];
-        if (len > 0 && buf[len - 1] == '\n')
-                len--;
-        if (len == 0 || len >= sizeof(tmp))
-                return -EINVAL;
-        memcpy(tmp, buf, len);
-        tmp[len] = '\0';
-        const char *s = tmp[0] == '+' ? tmp + 1 : tmp;
-        if (!isdigit((unsigned char)s[0]))
-                return -EINVAL;
-        char *end;
-        errno = 0;
-        unsigned long v = strtoul(s, &end, 0);
-        if (*end != '\0')
-                return -EINVAL;
-        if (errno != 0)
-                return -ERANGE;
-        *ret = v;
-        return 0;
-}
-
 int shim_mdev_remove(const struct shim_write *w) {
         _cleanup_free_ char *dir = tb_dirname(w->path);
         _cleanup_free_ char *type_link = dir ? sim_strdup_printf("%s/mdev_type", dir) : NULL;
@@ -87,13 +63,13 @@ int shim_mdev_remove(const struct shim_write *w) {
                 return SHIM_PASS; /* not an mdev: PCI remove etc. */
 
         unsigned long val;
-        int r = parse_kstrtoul(w->buf, w->len, &val);
+        int r = shim_parse_kstrtoul(w, ULONG_MAX, &val);
         if (r < 0)
                 return r;
         if (val == 0)
                 return 0;
 
-        _cleanup_(state_freep) struct sim_state *st = NULL;
+        _cleanup_(sim_state_freep) struct sim_state *st = NULL;
         if (sim_state_load(w->tb, &st) < 0)
                 return -EIO;
         const struct sim_mdev_parent *p = sim_state_find_parent(st, parent);

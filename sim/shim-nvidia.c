@@ -1,13 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* NVIDIA driver ABI: <vf>/nvidia/current_vgpu_type (vGPU 17+ vendor-specific
  * VFIO) and <mdev or vf>/nvidia/vgpu_params. */
-#include <ctype.h>
-
 #include "shim.h"
 #include "sim-util.h"
 #include "vendor.h"
-
-static void vendor_freep(struct sim_vendor **v) { sim_vendor_free(*v); }
 
 /* "<dev>/nvidia/<file>": DEV, or NULL. */
 static char *nvidia_dev(const char *path) {
@@ -18,14 +14,11 @@ static char *nvidia_dev(const char *path) {
 }
 
 /* A decimal id, one trailing newline allowed. */
-static int parse_type(const char *buf, size_t len, unsigned *ret) {
+static int parse_type(const struct shim_write *w, unsigned *ret) {
         char tmp[16];
-        if (len > 0 && buf[len - 1] == '\n')
-                len--;
-        if (len == 0 || len >= sizeof(tmp))
-                return -EINVAL;
-        memcpy(tmp, buf, len);
-        tmp[len] = '\0';
+        int r = shim_write_string(w, tmp, sizeof(tmp));
+        if (r < 0)
+                return r;
         return sim_safe_atou(tmp, ret) < 0 ? -EINVAL : 0;
 }
 
@@ -33,7 +26,7 @@ int shim_nvidia_current_vgpu_type(const struct shim_write *w) {
         _cleanup_free_ char *dev = nvidia_dev(w->path);
         if (!dev)
                 return SHIM_PASS;
-        _cleanup_(vendor_freep) struct sim_vendor *v = NULL;
+        _cleanup_(sim_vendor_freep) struct sim_vendor *v = NULL;
         if (sim_vendor_load(w->tb, &v) < 0)
                 return -EIO;
         struct sim_pf *card = sim_vgpu_card(w->tb, v, dev);
@@ -43,7 +36,7 @@ int shim_nvidia_current_vgpu_type(const struct shim_write *w) {
                 return 0;
         const char *vf = tb_basename(dev);
         unsigned type, cur = sim_vendor_vgpu(v, vf);
-        int r = parse_type(w->buf, w->len, &type);
+        int r = parse_type(w, &type);
         bool changed = false;
         if (r < 0)
                 ;

@@ -8,8 +8,6 @@
 #include "shim.h"
 #include "sim-util.h"
 
-static void state_freep(struct sim_state **st) { sim_state_free(*st); }
-
 /* "/sys/bus/pci/drivers/<drv>/<file>": the driver name, or NULL. */
 static char *pci_driver_of(const char *path) {
         if (!startswith(path, "/sys/bus/pci/drivers/"))
@@ -21,37 +19,20 @@ static char *pci_driver_of(const char *path) {
         return strndup(drv, (size_t)(e - drv));
 }
 
-static int read_hex(const struct testbed *tb, const char *dev, const char *attr, unsigned *ret) {
-        _cleanup_free_ char *file = sim_strdup_printf("%s/%s", dev, attr), *s = NULL;
-        if (!file || tb_read_file(tb, file, &s) < 0)
-                return -EIO;
-        char *end;
-        errno = 0;
-        unsigned long v = strtoul(s, &end, 16);
-        if (errno || end == s || *end || v > 0xffffffffUL)
-                return -EINVAL;
-        *ret = (unsigned)v;
-        return 0;
-}
-
 /* pci_match_device() for the made-up device new_id_store() checks: no
  * override, so a dynamic id or the static table. */
 static bool driver_handles(const struct testbed *tb, const struct sim_state *st, const char *drv,
                            const struct sim_dynid *fake) {
-        for (size_t i = 0; i < st->n_dynids; i++) {
-                const struct sim_dynid *id = &st->dynids[i];
-                if (streq(id->driver, drv) && (id->vendor == SIM_PCI_ANY_ID || id->vendor == fake->vendor) &&
-                    (id->device == SIM_PCI_ANY_ID || id->device == fake->device) &&
-                    (id->subvendor == SIM_PCI_ANY_ID || id->subvendor == fake->subvendor) &&
-                    (id->subdevice == SIM_PCI_ANY_ID || id->subdevice == fake->subdevice) &&
-                    !((id->class ^ fake->class) & id->class_mask))
+        const unsigned ids[5] = { fake->vendor, fake->device, fake->subvendor, fake->subdevice, fake->class };
+        for (size_t i = 0; i < st->n_dynids; i++)
+                if (streq(st->dynids[i].driver, drv) && sim_dynid_matches(&st->dynids[i], ids))
                         return true;
-        }
         for (size_t i = 0; i < st->n_devices; i++) {
                 const struct sim_device *d = &st->devices[i];
                 unsigned vendor, device;
                 if (streq(d->bus, "pci") && d->native && streq(d->native, drv) &&
-                    read_hex(tb, d->path, "vendor", &vendor) >= 0 && read_hex(tb, d->path, "device", &device) >= 0 &&
+                    sim_pci_read_hex(tb, d->path, "vendor", &vendor) >= 0 &&
+                    sim_pci_read_hex(tb, d->path, "device", &device) >= 0 &&
                     vendor == fake->vendor && device == fake->device)
                         return true;
         }
@@ -75,7 +56,7 @@ int shim_pci_new_id(const struct shim_write *w) {
                             &id.class, &id.class_mask, &driver_data);
         if (fields < 2)
                 return -EINVAL;
-        _cleanup_(state_freep) struct sim_state *st = NULL;
+        _cleanup_(sim_state_freep) struct sim_state *st = NULL;
         if (shim_state_load(w->tb, &st) < 0)
                 return -EIO;
         if (fields != 7 && driver_handles(w->tb, st, drv, &id))
@@ -103,7 +84,7 @@ int shim_pci_remove_id(const struct shim_write *w) {
         int fields = sscanf(s, "%x %x %x %x %x %x", &vendor, &device, &subvendor, &subdevice, &class, &class_mask);
         if (fields < 2)
                 return -EINVAL;
-        _cleanup_(state_freep) struct sim_state *st = NULL;
+        _cleanup_(sim_state_freep) struct sim_state *st = NULL;
         if (shim_state_load(w->tb, &st) < 0)
                 return -EIO;
         for (size_t i = 0; i < st->n_dynids; i++) {

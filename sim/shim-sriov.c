@@ -1,38 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* SR-IOV ABI: <pf>/sriov_numvfs (drivers/pci/iov.c, sriov_numvfs_store()). */
-#include <ctype.h>
-
 #include "shim.h"
 #include "sim-util.h"
 #include "state.h"
 #include "vendor.h"
-
-static void state_freep(struct sim_state **st) { sim_state_free(*st); }
-static void vendor_freep(struct sim_vendor **v) { sim_vendor_free(*v); }
-
-/* kstrtou16(buf, 0, &n): optional '+', base prefix (0x, 0), one trailing
- * newline; -EINVAL if not a number, -ERANGE above 65535. */
-static int parse_kstrtou16(const char *buf, size_t len, unsigned *ret) {
-        char tmp[32];
-        if (len > 0 && buf[len - 1] == '\n')
-                len--;
-        if (len == 0 || len >= sizeof(tmp))
-                return -EINVAL;
-        memcpy(tmp, buf, len);
-        tmp[len] = '\0';
-        const char *s = tmp[0] == '+' ? tmp + 1 : tmp;
-        if (!isdigit((unsigned char)s[0]))
-                return -EINVAL;
-        char *end;
-        errno = 0;
-        unsigned long v = strtoul(s, &end, 0);
-        if (*end != '\0')
-                return -EINVAL;
-        if (errno != 0 || v > 0xffff)
-                return -ERANGE;
-        *ret = (unsigned)v;
-        return 0;
-}
 
 int shim_sriov_numvfs(const struct shim_write *w) {
         _cleanup_free_ char *dev = tb_dirname(w->path);
@@ -44,14 +15,15 @@ int shim_sriov_numvfs(const struct shim_write *w) {
         if (w->len == 0)
                 return 0;
 
-        _cleanup_(state_freep) struct sim_state *st = NULL;
-        _cleanup_(vendor_freep) struct sim_vendor *v = NULL;
+        _cleanup_(sim_state_freep) struct sim_state *st = NULL;
+        _cleanup_(sim_vendor_freep) struct sim_vendor *v = NULL;
         if (shim_state_load(w->tb, &st) < 0 || sim_vendor_load(w->tb, &v) < 0)
                 return -EIO;
-        unsigned n, total;
+        unsigned long n;
+        unsigned total;
         char **vfs = NULL;
         size_t cur = 0;
-        int r = parse_kstrtou16(w->buf, w->len, &n);
+        int r = shim_parse_kstrtoul(w, 0xffff, &n); /* kstrtou16() */
         if (r >= 0 && (tb_read_uint(w->tb, total_file, &total) < 0 || sim_sriov_vfs(w->tb, dev, &vfs, &cur) < 0))
                 r = -EIO;
         tb_strv_free(vfs);
@@ -78,7 +50,7 @@ int shim_sriov_numvfs(const struct shim_write *w) {
                 r = -EBUSY; /* "%d VFs already enabled. Disable before enabling %d VFs" */
         else {
                 changed = true;
-                r = sim_sriov_enable(w->tb, st, v, dev, n) < 0 ? -EIO : 0;
+                r = sim_sriov_enable(w->tb, st, v, dev, (unsigned)n) < 0 ? -EIO : 0;
         }
         if (changed && (sim_state_save(w->tb, st) < 0 || sim_vendor_save(w->tb, v) < 0) && r >= 0)
                 r = -EIO;

@@ -27,6 +27,7 @@
 #undef _FILE_OFFSET_BITS
 #define _LARGEFILE64_SOURCE 1
 
+#include <ctype.h>
 #include <dlfcn.h>
 #include <stdarg.h>
 #include <fcntl.h>
@@ -147,10 +148,38 @@ int shim_wait_unlocked(const struct shim_write *w, unsigned long long deadline) 
         return 0;
 }
 
-static void state_freep(struct sim_state **st) { sim_state_free(*st); }
+int shim_write_string(const struct shim_write *w, char *buf, size_t size) {
+        size_t len = w->len;
+        if (len > 0 && w->buf[len - 1] == '\n')
+                len--;
+        if (len == 0 || len >= size)
+                return -EINVAL;
+        memcpy(buf, w->buf, len);
+        buf[len] = '\0';
+        return 0;
+}
+
+int shim_parse_kstrtoul(const struct shim_write *w, unsigned long max, unsigned long *ret) {
+        char tmp[32];
+        int r = shim_write_string(w, tmp, sizeof(tmp));
+        if (r < 0)
+                return r;
+        const char *s = tmp[0] == '+' ? tmp + 1 : tmp;
+        if (!isdigit((unsigned char)s[0]))
+                return -EINVAL;
+        char *end;
+        errno = 0;
+        unsigned long v = strtoul(s, &end, 0);
+        if (*end != '\0')
+                return -EINVAL;
+        if (errno != 0 || v > max)
+                return -ERANGE;
+        *ret = v;
+        return 0;
+}
 
 int shim_state_load(const struct testbed *tb, struct sim_state **ret) {
-        _cleanup_(state_freep) struct sim_state *st = NULL;
+        _cleanup_(sim_state_freep) struct sim_state *st = NULL;
         int r = sim_state_load(tb, &st);
         if (r < 0)
                 return r;
@@ -164,6 +193,10 @@ int shim_state_load(const struct testbed *tb, struct sim_state **ret) {
 }
 
 enum write_kind { WRITE_PLAIN, WRITE_POSITIONAL };
+
+static ssize_t real_write_kind(int fd, const void *buf, size_t n, enum write_kind kind, off_t off) {
+        return kind == WRITE_POSITIONAL ? real_pwrite(fd, buf, n, off) : real_write(fd, buf, n);
+}
 
 /* Run the handlers for a write to REL, or the real write; log; set errno. */
 static ssize_t sys_write(const struct testbed *tb, const char *rel, int fd, const void *buf,
@@ -183,7 +216,7 @@ static ssize_t sys_write(const struct testbed *tb, const char *rel, int fd, cons
                         r = handlers[i].fn(&w);
         if (r == SHIM_PASS) {
                 errno = saved_errno;
-                res = kind == WRITE_POSITIONAL ? real_pwrite(fd, buf, n, off) : real_write(fd, buf, n);
+                res = real_write_kind(fd, buf, n, kind, off);
                 err = res < 0 ? errno : 0;
         } else if (r < 0) {
                 res = -1;
@@ -200,9 +233,10 @@ static ssize_t sys_write(const struct testbed *tb, const char *rel, int fd, cons
         return res;
 }
 
-SHIM_EXPORT ssize_t write(int fd, const void *buf, size_t n) {
+/* write(2) and pwrite(2): to a testbed sysfs file through the handlers. */
+static ssize_t shim_write(int fd, const void *buf, size_t n, enum write_kind kind, off_t off) {
         if (shim_busy)
-                return real_write(fd, buf, n);
+                return real_write_kind(fd, buf, n, kind, off);
         int saved = errno;
         shim_busy++;
         char path[PATH_MAX];
@@ -210,40 +244,23 @@ SHIM_EXPORT ssize_t write(int fd, const void *buf, size_t n) {
         const char *rel = tb ? fd_sys_path(tb, fd, path, sizeof(path)) : NULL;
         ssize_t res;
         if (rel)
-                res = sys_write(tb, rel, fd, buf, n, WRITE_PLAIN, 0, saved);
+                res = sys_write(tb, rel, fd, buf, n, kind, off, saved);
         else {
                 errno = saved;
-                res = real_write(fd, buf, n);
+                res = real_write_kind(fd, buf, n, kind, off);
         }
         shim_busy--;
         return res;
 }
 
-static ssize_t shim_pwrite(int fd, const void *buf, size_t n, off_t off) {
-        if (shim_busy)
-                return real_pwrite(fd, buf, n, off);
-        int saved = errno;
-        shim_busy++;
-        char path[PATH_MAX];
-        const struct testbed *tb = shim_testbed();
-        const char *rel = tb ? fd_sys_path(tb, fd, path, sizeof(path)) : NULL;
-        ssize_t res;
-        if (rel)
-                res = sys_write(tb, rel, fd, buf, n, WRITE_POSITIONAL, off, saved);
-        else {
-                errno = saved;
-                res = real_pwrite(fd, buf, n, off);
-        }
-        shim_busy--;
-        return res;
-}
+SHIM_EXPORT ssize_t write(int fd, const void *buf, size_t n) { return shim_write(fd, buf, n, WRITE_PLAIN, 0); }
 
 SHIM_EXPORT ssize_t pwrite(int fd, const void *buf, size_t n, off_t off) {
-        return shim_pwrite(fd, buf, n, off);
+        return shim_write(fd, buf, n, WRITE_POSITIONAL, off);
 }
 
 SHIM_EXPORT ssize_t pwrite64(int fd, const void *buf, size_t n, off64_t off) {
-        return shim_pwrite(fd, buf, n, off);
+        return shim_write(fd, buf, n, WRITE_POSITIONAL, off);
 }
 
 /* sysfs stores see one buffer: gather the vector. */
@@ -346,6 +363,22 @@ static bool dev_node_path(const char *path, char *buf, size_t size) {
 
 #define NEEDS_MODE(flags) (((flags) & O_CREAT) || ((flags) & O_TMPFILE) == O_TMPFILE)
 
+/* The open wrappers' own part: EACCES for a file created under the
+ * testbed's /sys, the testbed's file for a /dev node. True when that
+ * decided the open (*ret: the fd, or -1 with errno); false: the real one. */
+static bool shim_open(int dirfd, const char *path, int flags, mode_t mode, int *ret) {
+        if (sys_create_denied(dirfd, path, flags & O_CREAT)) {
+                errno = EACCES;
+                *ret = -1;
+                return true;
+        }
+        char node[PATH_MAX];
+        if (!dev_node_path(path, node, sizeof(node)))
+                return false;
+        *ret = (int)syscall(SYS_openat, AT_FDCWD, node, flags, mode);
+        return true;
+}
+
 #define OPEN_WRAPPER(name)                                                          \
         SHIM_EXPORT int name(const char *path, int flags, ...) {                    \
                 static int (*fn)(const char *, int, ...);                           \
@@ -356,13 +389,9 @@ static bool dev_node_path(const char *path, char *buf, size_t size) {
                         mode = va_arg(ap, mode_t);                                  \
                         va_end(ap);                                                 \
                 }                                                                   \
-                if (sys_create_denied(AT_FDCWD, path, flags & O_CREAT)) {           \
-                        errno = EACCES;                                             \
-                        return -1;                                                  \
-                }                                                                   \
-                char node[PATH_MAX];                                                \
-                if (dev_node_path(path, node, sizeof(node)))                        \
-                        return (int)syscall(SYS_openat, AT_FDCWD, node, flags, mode); \
+                int fd;                                                             \
+                if (shim_open(AT_FDCWD, path, flags, mode, &fd))                    \
+                        return fd;                                                  \
                 if (!fn)                                                            \
                         fn = (int (*)(const char *, int, ...))next_fn(#name);      \
                 if (!fn) {                                                          \
@@ -382,13 +411,9 @@ static bool dev_node_path(const char *path, char *buf, size_t size) {
                         mode = va_arg(ap, mode_t);                                  \
                         va_end(ap);                                                 \
                 }                                                                   \
-                if (sys_create_denied(dirfd, path, flags & O_CREAT)) {              \
-                        errno = EACCES;                                             \
-                        return -1;                                                  \
-                }                                                                   \
-                char node[PATH_MAX];                                                \
-                if (dev_node_path(path, node, sizeof(node)))                        \
-                        return (int)syscall(SYS_openat, AT_FDCWD, node, flags, mode); \
+                int fd;                                                             \
+                if (shim_open(dirfd, path, flags, mode, &fd))                       \
+                        return fd;                                                  \
                 if (!fn)                                                            \
                         fn = (int (*)(int, const char *, int, ...))next_fn(#name); \
                 if (!fn) {                                                          \
@@ -483,10 +508,10 @@ static FILE *maybe_wrap(FILE *f, const char *mode) {
         return c;
 }
 
-SHIM_EXPORT FILE *fopen(const char *path, const char *mode) {
-        static FILE *(*fn)(const char *, const char *);
-        if (!fn)
-                fn = (FILE * (*)(const char *, const char *)) next_fn("fopen");
+typedef FILE *(*fopen_fn)(const char *, const char *);
+
+/* fopen() or fopen64() through FN, the real one. */
+static FILE *shim_fopen(fopen_fn fn, const char *path, const char *mode) {
         if (!fn) {
                 errno = ENOSYS;
                 return NULL;
@@ -501,22 +526,18 @@ SHIM_EXPORT FILE *fopen(const char *path, const char *mode) {
         return maybe_wrap(fn(path, mode), mode);
 }
 
-SHIM_EXPORT FILE *fopen64(const char *path, const char *mode) {
-        static FILE *(*fn)(const char *, const char *);
+SHIM_EXPORT FILE *fopen(const char *path, const char *mode) {
+        static fopen_fn fn;
         if (!fn)
-                fn = (FILE * (*)(const char *, const char *)) next_fn("fopen64");
-        if (!fn) {
-                errno = ENOSYS;
-                return NULL;
-        }
-        if (sys_create_denied(AT_FDCWD, path, strpbrk(mode, "wa"))) {
-                errno = EACCES;
-                return NULL;
-        }
-        char node[PATH_MAX];
-        if (dev_node_path(path, node, sizeof(node)))
-                return fn(node, mode); /* umockdev leaves a non-/dev path alone */
-        return maybe_wrap(fn(path, mode), mode);
+                fn = (fopen_fn)next_fn("fopen");
+        return shim_fopen(fn, path, mode);
+}
+
+SHIM_EXPORT FILE *fopen64(const char *path, const char *mode) {
+        static fopen_fn fn;
+        if (!fn)
+                fn = (fopen_fn)next_fn("fopen64");
+        return shim_fopen(fn, path, mode);
 }
 
 /* `/usr/bin/printf X > /sys/...`: the inherited stdout is a testbed sysfs

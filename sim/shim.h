@@ -32,6 +32,13 @@ typedef int (*shim_handler_fn)(const struct shim_write *w);
  * retaken. Handlers reload their state afterwards. */
 int shim_wait_unlocked(const struct shim_write *w, unsigned long long deadline);
 
+/* The bytes written as a string in BUF (SIZE bytes), one trailing newline
+ * dropped; -EINVAL if that leaves nothing or does not fit. */
+int shim_write_string(const struct shim_write *w, char *buf, size_t size);
+/* kstrtoul(buf, 0, &val) on the bytes written: optional '+', base prefix
+ * (0x, 0), one trailing newline; -EINVAL if not a number, -ERANGE above MAX. */
+int shim_parse_kstrtoul(const struct shim_write *w, unsigned long max, unsigned long *ret);
+
 /* Load .sim/state and finish removals whose hang is over (saving the state
  * if that changed it). */
 int shim_state_load(const struct testbed *tb, struct sim_state **ret);

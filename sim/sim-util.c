@@ -80,3 +80,25 @@ bool sim_uuid_valid(const char *s, size_t len) {
         }
         return true;
 }
+
+bool sim_driver_name_ok(const char *s) {
+        if (!*s || strlen(s) > 64 || streq(s, ".") || streq(s, ".."))
+                return false;
+        for (const char *c = s; *c; c++)
+                if (*c == '/' || *c <= ' ' || *c >= 0x7f)
+                        return false;
+        return true;
+}
+
+int sim_next_setting(char **save, char **ret_key, char **ret_value) {
+        char *kv = strtok_r(NULL, " ", save);
+        if (!kv)
+                return 0;
+        char *eq = strchr(kv, '=');
+        if (!eq)
+                return -EBADMSG;
+        *eq = '\0';
+        *ret_key = kv;
+        *ret_value = eq + 1;
+        return 1;
+}

@@ -1,42 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Small helpers for the simulated host. Copied from lib/util.h (header-only
- * parts) so that sim/ builds without lib/ and the shim stays libc-only. */
+/* Small helpers for the simulated host. The cleanup macros and inline
+ * helpers are lib/util.h's; its functions are not linked here (sim/ links
+ * nothing from lib/, the shim stays libc-only): poisoned, so that a call
+ * fails to compile rather than to load. */
 #pragma once
 
-#include <errno.h>
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
+#include "../lib/util.h"
 
-#define _cleanup_(f) __attribute__((cleanup(f)))
-#define _printf_(a, b) __attribute__((format(printf, a, b)))
-#define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
+#pragma GCC poison safe_atou safe_atoi safe_atou64 strstrip_end read_text_file read_uint_file read_int_file
+#pragma GCC poison write_text_file write_file_atomic mkdir_p read_fd_limited now_usec sleep_usec
+#pragma GCC poison strdup_printf strbuf_appendf strbuf_free
 
-static inline void freep(void *p) { free(*(void **)p); }
-#define _cleanup_free_ _cleanup_(freep)
-
-static inline void closep(int *fd) {
-        if (*fd >= 0) {
-                int saved = errno;
-                close(*fd);
-                errno = saved;
-        }
-}
-#define _cleanup_close_ _cleanup_(closep)
-
-static inline void fclosep(FILE **f) {
-        if (*f)
-                fclose(*f);
-}
-#define _cleanup_fclose_ _cleanup_(fclosep)
-
-#define TAKE_PTR(p) ({ __typeof__(p) _p = (p); (p) = NULL; _p; })
-#define TAKE_FD(fd) ({ int _fd = (fd); (fd) = -EBADF; _fd; })
-
-static inline bool streq(const char *a, const char *b) { return strcmp(a, b) == 0; }
 static inline bool startswith(const char *s, const char *prefix) {
         return strncmp(s, prefix, strlen(prefix)) == 0;
 }
@@ -53,3 +27,11 @@ int sim_safe_atou(const char *s, unsigned *ret);
 
 /* Lower-case canonical UUID check: 8-4-4-4-12 hex digits. */
 bool sim_uuid_valid(const char *s, size_t len);
+
+/* A driver name as sysfs shows it: no '/', no blanks, not "." or "..". */
+bool sim_driver_name_ok(const char *s);
+
+/* The next word of a strtok_r(..., " ", SAVE) scan as KEY=VALUE (split in
+ * place): 1, or 0 when there are no more words, or -EBADMSG for a word
+ * without '='. */
+int sim_next_setting(char **save, char **ret_key, char **ret_value);

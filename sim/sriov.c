@@ -9,8 +9,6 @@
 #include "sim-util.h"
 #include "vendor.h"
 
-static char *join(const char *a, const char *b) { return sim_strdup_printf("%s/%s", a, b); }
-
 int sim_pci_path(const struct testbed *tb, const char *name, char **ret) {
         _cleanup_free_ char *link = sim_strdup_printf("/sys/bus/pci/devices/%s", name);
         if (!link)
@@ -18,40 +16,22 @@ int sim_pci_path(const struct testbed *tb, const char *name, char **ret) {
         return tb_readlink(tb, link, ret);
 }
 
-int sim_pci_read_hex(const struct testbed *tb, const char *dev, const char *attr, unsigned *ret) {
-        _cleanup_free_ char *file = join(dev, attr), *s = NULL;
-        if (!file)
-                return -ENOMEM;
-        int r = tb_read_file(tb, file, &s);
-        if (r < 0)
-                return r;
-        char *end;
-        errno = 0;
-        unsigned long v = strtoul(s, &end, 16);
-        if (errno || end == s || *end || v > 0xffffffffUL)
-                return -EINVAL;
-        *ret = (unsigned)v;
-        return 0;
-}
-
 static int read_uint(const struct testbed *tb, const char *dev, const char *attr, unsigned *ret) {
-        _cleanup_free_ char *file = join(dev, attr);
+        _cleanup_free_ char *file = tb_join(dev, attr);
         return file ? tb_read_uint(tb, file, ret) : -ENOMEM;
 }
 
-char *sim_pci_driver(const struct testbed *tb, const char *dev) {
-        _cleanup_free_ char *link = join(dev, "driver"), *target = NULL;
+/* The last component of the target of DEV's link NAME, NULL if none. */
+static char *link_name(const struct testbed *tb, const char *dev, const char *name) {
+        _cleanup_free_ char *link = tb_join(dev, name), *target = NULL;
         if (!link || tb_readlink(tb, link, &target) < 0)
                 return NULL;
         return strdup(tb_basename(target));
 }
 
-char *sim_sriov_physfn(const struct testbed *tb, const char *dev) {
-        _cleanup_free_ char *link = join(dev, "physfn"), *target = NULL;
-        if (!link || tb_readlink(tb, link, &target) < 0)
-                return NULL;
-        return strdup(tb_basename(target));
-}
+char *sim_pci_driver(const struct testbed *tb, const char *dev) { return link_name(tb, dev, "driver"); }
+
+char *sim_sriov_physfn(const struct testbed *tb, const char *dev) { return link_name(tb, dev, "physfn"); }
 
 static int cmp_virtfn(const void *a, const void *b) {
         unsigned x = (unsigned)strtoul(*(char *const *)a + strlen("virtfn"), NULL, 10);
@@ -78,7 +58,7 @@ int sim_sriov_vfs(const struct testbed *tb, const char *dev, char ***ret_paths, 
         qsort(links, k, sizeof(char *), cmp_virtfn);
         char **paths = calloc(k + 1, sizeof(char *));
         for (size_t i = 0; paths && r >= 0 && i < k; i++) {
-                _cleanup_free_ char *l = join(dev, links[i]);
+                _cleanup_free_ char *l = tb_join(dev, links[i]);
                 r = l ? tb_readlink(tb, l, &paths[i]) : -ENOMEM;
         }
         tb_strv_free(links);
@@ -140,7 +120,7 @@ int sim_sriov_sync_numvfs(const struct testbed *tb, const char *dev) {
         tb_strv_free(vfs);
         if (r < 0)
                 return r;
-        _cleanup_free_ char *file = join(dev, "sriov_numvfs");
+        _cleanup_free_ char *file = tb_join(dev, "sriov_numvfs");
         char num[16];
         snprintf(num, sizeof(num), "%zu\n", n);
         return file ? tb_write_file(tb, file, num, 0644) : -ENOMEM;
@@ -177,7 +157,7 @@ static void pf_info_done(struct pf_info *p) {
 }
 
 static char *read_attr_or(const struct testbed *tb, const char *dev, const char *attr, const char *dflt) {
-        _cleanup_free_ char *file = join(dev, attr);
+        _cleanup_free_ char *file = tb_join(dev, attr);
         char *s = NULL;
         if (!file || tb_read_file(tb, file, &s) < 0)
                 return strdup(dflt);
@@ -243,10 +223,10 @@ static int register_mdev_parent(const struct testbed *tb, struct sim_state *st, 
                 r = sim_parent_set(p, "card", pf->name);
         static const char *const files[] = { "name", "description", "device_api", "available_instances" };
         for (char **t = types; r >= 0 && *t; t++) {
-                _cleanup_free_ char *src = join(pf->type_dir, *t);
+                _cleanup_free_ char *src = tb_join(pf->type_dir, *t);
                 _cleanup_free_ char *dst = sim_strdup_printf("%s/mdev_supported_types/%s", dev, *t);
-                _cleanup_free_ char *create = dst ? join(dst, "create") : NULL;
-                _cleanup_free_ char *devices = dst ? join(dst, "devices") : NULL;
+                _cleanup_free_ char *create = dst ? tb_join(dst, "create") : NULL;
+                _cleanup_free_ char *devices = dst ? tb_join(dst, "devices") : NULL;
                 if (!src || !create || !devices) {
                         r = -ENOMEM;
                         break;
@@ -255,7 +235,7 @@ static int register_mdev_parent(const struct testbed *tb, struct sim_state *st, 
                         break;
                 unsigned cap = 0, card_cap = 0;
                 for (size_t i = 0; r >= 0 && i < ELEMENTSOF(files); i++) {
-                        _cleanup_free_ char *from = join(src, files[i]), *to = join(dst, files[i]), *text = NULL;
+                        _cleanup_free_ char *from = tb_join(src, files[i]), *to = tb_join(dst, files[i]), *text = NULL;
                         if (!from || !to) {
                                 r = -ENOMEM;
                                 break;
@@ -289,7 +269,7 @@ static int add_vf(const struct testbed *tb, struct sim_state *st, const struct s
         char name[32];
         snprintf(name, sizeof(name), "%04x:%02x:%02x.%u", pf->domain, rid >> 8, rid >> 3 & 0x1f, rid & 7);
         _cleanup_free_ char *parent = tb_dirname(pf->dev);
-        _cleanup_free_ char *dev = parent ? join(parent, name) : NULL;
+        _cleanup_free_ char *dev = parent ? tb_join(parent, name) : NULL;
         _cleanup_free_ char *virtfn = sim_strdup_printf("%s/virtfn%u", pf->dev, i);
         _cleanup_free_ char *bus = sim_strdup_printf("/sys/bus/pci/devices/%s", name);
         if (!dev || !virtfn || !bus)
@@ -301,7 +281,7 @@ static int add_vf(const struct testbed *tb, struct sim_state *st, const struct s
         if (r < 0)
                 return r;
         _cleanup_free_ char *gdir = sim_strdup_printf("/sys/kernel/iommu_groups/%u", group);
-        _cleanup_free_ char *gdevs = gdir ? join(gdir, "devices") : NULL;
+        _cleanup_free_ char *gdevs = gdir ? tb_join(gdir, "devices") : NULL;
         if (!gdevs)
                 return -ENOMEM;
 
@@ -347,14 +327,14 @@ static int add_vf(const struct testbed *tb, struct sim_state *st, const struct s
                 { "rescan", 0200, strdup("") },
         };
         for (size_t k = 0; k < ELEMENTSOF(attrs); k++) {
-                _cleanup_free_ char *file = join(dev, attrs[k].attr);
+                _cleanup_free_ char *file = tb_join(dev, attrs[k].attr);
                 if (r >= 0)
                         r = attrs[k].text && file ? tb_write_file(tb, file, attrs[k].text, attrs[k].mode) : -ENOMEM;
                 free(attrs[k].text);
         }
-        _cleanup_free_ char *physfn = join(dev, "physfn"), *subsys = join(dev, "subsystem");
-        _cleanup_free_ char *glink = join(dev, "iommu_group"), *gback = join(gdevs, name);
-        _cleanup_free_ char *gtype = join(gdir, "type"), *regions = join(gdir, "reserved_regions");
+        _cleanup_free_ char *physfn = tb_join(dev, "physfn"), *subsys = tb_join(dev, "subsystem");
+        _cleanup_free_ char *glink = tb_join(dev, "iommu_group"), *gback = tb_join(gdevs, name);
+        _cleanup_free_ char *gtype = tb_join(gdir, "type"), *regions = tb_join(gdir, "reserved_regions");
         if (!physfn || !subsys || !glink || !gback || !gtype || !regions)
                 return -ENOMEM;
         if (r >= 0)
@@ -403,9 +383,9 @@ static int remove_vf(const struct testbed *tb, struct sim_state *st, struct sim_
                      const char *virtfn, const char *dev) {
         const char *name = tb_basename(dev);
         _cleanup_free_ char *bus = sim_strdup_printf("/sys/bus/pci/devices/%s", name);
-        _cleanup_free_ char *vlink = join(pf_dev, virtfn);
+        _cleanup_free_ char *vlink = tb_join(pf_dev, virtfn);
         _cleanup_free_ char *cls = sim_strdup_printf("/sys/class/mdev_bus/%s", name);
-        _cleanup_free_ char *glink = join(dev, "iommu_group"), *gdir = NULL;
+        _cleanup_free_ char *glink = tb_join(dev, "iommu_group"), *gdir = NULL;
         _cleanup_free_ char *drv = sim_pci_driver(tb, dev);
         if (!bus || !vlink || !cls || !glink)
                 return -ENOMEM;
@@ -421,8 +401,8 @@ static int remove_vf(const struct testbed *tb, struct sim_state *st, struct sim_
         KEEP(sim_vgpu_teardown_vf(tb, dev));
         KEEP(sim_vendor_set_vgpu(v, name, 0));
         if (tb_readlink(tb, glink, &gdir) >= 0 && startswith(gdir, "/sys/kernel/iommu_groups/")) {
-                _cleanup_free_ char *gdevs = join(gdir, "devices");
-                _cleanup_free_ char *back = gdevs ? join(gdevs, name) : NULL;
+                _cleanup_free_ char *gdevs = tb_join(gdir, "devices");
+                _cleanup_free_ char *back = gdevs ? tb_join(gdevs, name) : NULL;
                 _cleanup_free_ char *node = sim_strdup_printf("/dev/vfio/%s", tb_basename(gdir));
                 char **members = NULL;
                 size_t n = 0;
@@ -513,7 +493,7 @@ int sim_sriov_disable_check(const struct testbed *tb, const struct sim_vendor *v
                 if ((drv && streq(drv, SIM_VFIO_PCI)) || sim_vendor_vgpu(v, tb_basename(*vf)) != 0)
                         r = -EBUSY;
                 /* mdevs on an mdev-parent VF */
-                _cleanup_free_ char *types = join(*vf, "mdev_supported_types");
+                _cleanup_free_ char *types = tb_join(*vf, "mdev_supported_types");
                 char **tv = NULL;
                 if (r >= 0 && types && tb_list_dir(tb, types, &tv, NULL) >= 0)
                         for (char **t = tv; r >= 0 && *t; t++) {

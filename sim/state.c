@@ -215,16 +215,6 @@ int sim_parent_set(struct sim_mdev_parent *p, const char *key, const char *value
         return -EINVAL;
 }
 
-/* A driver name as sysfs shows it: no '/', no blanks, not "." or "..". */
-static bool driver_name_ok(const char *s) {
-        if (!*s || strlen(s) > 64 || streq(s, ".") || streq(s, ".."))
-                return false;
-        for (const char *c = s; *c; c++)
-                if (*c == '/' || *c <= ' ' || *c >= 0x7f)
-                        return false;
-        return true;
-}
-
 bool sim_device_key(const char *key) {
         return streq(key, "native-driver") || streq(key, "unbind-hangs") || streq(key, "rebind-fails");
 }
@@ -232,7 +222,7 @@ bool sim_device_key(const char *key) {
 int sim_device_set(struct sim_device *d, const char *key, const char *value) {
         if (streq(key, "native-driver") || streq(key, "bus")) {
                 bool none = streq(key, "native-driver") && streq(value, "none");
-                if (!none && !driver_name_ok(value))
+                if (!none && !sim_driver_name_ok(value))
                         return -EINVAL;
                 char *v = none ? NULL : strdup(value);
                 if (!none && !v)
@@ -288,7 +278,7 @@ int sim_state_add_device(struct sim_state *st, const char *name, const char *pat
 }
 
 int sim_state_add_dynid(struct sim_state *st, const struct sim_dynid *id) {
-        if (!driver_name_ok(id->driver))
+        if (!sim_driver_name_ok(id->driver))
                 return -EINVAL;
         struct sim_dynid *n = realloc(st->dynids, (st->n_dynids + 1) * sizeof(*n));
         if (!n)
@@ -326,7 +316,7 @@ struct sim_busy *sim_state_find_busy(const struct sim_state *st, const char *nam
 }
 
 int sim_state_add_busy(struct sim_state *st, const char *name, const char *driver, unsigned long long until) {
-        if (!driver_name_ok(driver))
+        if (!sim_driver_name_ok(driver))
                 return -EINVAL;
         struct sim_busy *n = realloc(st->busy, (st->n_busy + 1) * sizeof(*n));
         if (!n)
@@ -418,15 +408,8 @@ int sim_state_load(const struct testbed *tb, struct sim_state **ret) {
                         r = sim_state_add_parent(st, a, b, "", &p);
                         if (r < 0)
                                 break;
-                        for (char *kv; r >= 0 && (kv = strtok_r(NULL, " ", &save));) {
-                                char *eq = strchr(kv, '=');
-                                if (!eq) {
-                                        r = -EBADMSG;
-                                        break;
-                                }
-                                *eq = '\0';
-                                r = sim_parent_set(p, kv, eq + 1);
-                        }
+                        for (char *k, *v; r >= 0 && (r = sim_next_setting(&save, &k, &v)) > 0;)
+                                r = sim_parent_set(p, k, v);
                 } else if (streq(kind, "type")) {
                         const char *cap = strtok_r(NULL, " ", &save);
                         const char *card_cap = strtok_r(NULL, " ", &save);
@@ -441,15 +424,8 @@ int sim_state_load(const struct testbed *tb, struct sim_state **ret) {
                 } else if (streq(kind, "device")) {
                         struct sim_device *d;
                         r = sim_state_add_device(st, a, b, "", NULL, &d);
-                        for (char *kv; r >= 0 && (kv = strtok_r(NULL, " ", &save));) {
-                                char *eq = strchr(kv, '=');
-                                if (!eq) {
-                                        r = -EBADMSG;
-                                        break;
-                                }
-                                *eq = '\0';
-                                r = sim_device_set(d, kv, eq + 1);
-                        }
+                        for (char *k, *v; r >= 0 && (r = sim_next_setting(&save, &k, &v)) > 0;)
+                                r = sim_device_set(d, k, v);
                         if (r >= 0 && !*d->bus)
                                 r = -EBADMSG;
                 } else if (streq(kind, "dynid")) {

@@ -85,6 +85,7 @@ struct sim_state {
 int sim_state_load(const struct testbed *tb, struct sim_state **ret);
 int sim_state_save(const struct testbed *tb, const struct sim_state *st);
 struct sim_state *sim_state_free(struct sim_state *st);
+static inline void sim_state_freep(struct sim_state **st) { sim_state_free(*st); }
 
 /* By name ("0000:41:00.0") or sysfs path. */
 struct sim_mdev_parent *sim_state_find_parent(const struct sim_state *st, const char *key);

@@ -221,6 +221,8 @@ const char *tb_basename(const char *rel) {
         return slash ? slash + 1 : rel;
 }
 
+char *tb_join(const char *rel, const char *name) { return sim_strdup_printf("%s/%s", rel, name); }
+
 /* Number of leading path components A and B share ("/sys/bus" and
  * "/sys/devices/x" share 1). */
 static size_t common_components(const char *a, const char *b, const char **ret_rest_b) {
@@ -299,7 +301,7 @@ int tb_readlink(const struct testbed *tb, const char *link, char **ret) {
                 res = strdup(rel ? rel : buf);
         } else {
                 _cleanup_free_ char *dir = tb_dirname(link);
-                res = dir ? sim_strdup_printf("%s/%s", dir, buf) : NULL;
+                res = dir ? tb_join(dir, buf) : NULL;
         }
         if (!res)
                 return -ENOMEM;

@@ -64,3 +64,5 @@ void tb_path_normalize(char *path);
 /* Directory part / last component of REL (malloc'd / pointer into REL). */
 char *tb_dirname(const char *rel);
 const char *tb_basename(const char *rel);
+/* "REL/NAME" (malloc'd), NULL on ENOMEM. */
+char *tb_join(const char *rel, const char *name);

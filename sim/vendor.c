@@ -151,15 +151,6 @@ bool sim_vendor_key(const char *key) {
         return sim_vendor_vgpu_key(key);
 }
 
-static bool driver_name_ok(const char *s) {
-        if (!*s || strlen(s) > 64 || streq(s, ".") || streq(s, ".."))
-                return false;
-        for (const char *c = s; *c; c++)
-                if (*c == '/' || *c <= ' ' || *c >= 0x7f)
-                        return false;
-        return true;
-}
-
 /* "1155:48,1156:24" */
 static int set_vgpu_max(struct sim_pf *pf, const char *value) {
         _cleanup_free_ char *copy = strdup(value);
@@ -196,7 +187,7 @@ int sim_pf_set(struct sim_pf *pf, const char *key, const char *value) {
                 return 0;
         }
         if (streq(key, "vf-driver")) {
-                if (!driver_name_ok(value))
+                if (!sim_driver_name_ok(value))
                         return -EINVAL;
                 char *d = streq(value, "auto") ? NULL : strdup(value);
                 if (!streq(value, "auto") && !d)
@@ -254,13 +245,8 @@ static int parse_line(struct sim_vendor *v, char *line) {
         if (streq(kind, "pf")) {
                 struct sim_pf *pf;
                 int r = sim_vendor_add_pf(v, a, &pf);
-                for (char *kv; r >= 0 && (kv = strtok_r(NULL, " ", &save));) {
-                        char *eq = strchr(kv, '=');
-                        if (!eq)
-                                return -EBADMSG;
-                        *eq = '\0';
-                        r = streq(kv, "vgpu-max") ? -EBADMSG : sim_pf_set(pf, kv, eq + 1);
-                }
+                for (char *k, *val; r >= 0 && (r = sim_next_setting(&save, &k, &val)) > 0;)
+                        r = streq(k, "vgpu-max") ? -EBADMSG : sim_pf_set(pf, k, val);
                 return r;
         }
         if (streq(kind, "vgpu-type")) {

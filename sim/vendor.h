@@ -54,6 +54,7 @@ struct sim_vendor {
 int sim_vendor_load(const struct testbed *tb, struct sim_vendor **ret);
 int sim_vendor_save(const struct testbed *tb, const struct sim_vendor *v);
 struct sim_vendor *sim_vendor_free(struct sim_vendor *v);
+static inline void sim_vendor_freep(struct sim_vendor **v) { sim_vendor_free(*v); }
 
 struct sim_pf *sim_vendor_find_pf(const struct sim_vendor *v, const char *name);
 int sim_vendor_add_pf(struct sim_vendor *v, const char *name, struct sim_pf **ret);
@@ -78,8 +79,6 @@ int sim_pf_set(struct sim_pf *pf, const char *key, const char *value);
 
 /* Sysfs path of the PCI device NAME (through /sys/bus/pci/devices). */
 int sim_pci_path(const struct testbed *tb, const char *name, char **ret);
-/* A hex attribute ("0x10de", "26b9"). */
-int sim_pci_read_hex(const struct testbed *tb, const char *dev, const char *attr, unsigned *ret);
 /* The bound driver's name, NULL if unbound. */
 char *sim_pci_driver(const struct testbed *tb, const char *dev);
 /* VFs of the PF at DEV (its virtfnN links, N ascending): names and paths. */

@@ -8,8 +8,6 @@
 
 #define VFIO_DEV_MAJOR 511 /* dynamic in the kernel; any value will do */
 
-static char *join(const char *a, const char *b) { return sim_strdup_printf("%s/%s", a, b); }
-
 struct sim_pf *sim_vgpu_card(const struct testbed *tb, const struct sim_vendor *v, const char *dev) {
         _cleanup_free_ char *pf = sim_sriov_physfn(tb, dev);
         struct sim_pf *card = pf ? sim_vendor_find_pf(v, pf) : NULL;
@@ -84,9 +82,9 @@ int sim_vgpu_refresh(const struct testbed *tb, const struct sim_vendor *v, const
         if ((r = sim_sriov_vfs(tb, pf_dev, &vfs, NULL)) < 0)
                 return r;
         for (char **vf = vfs; r >= 0 && *vf; vf++) {
-                _cleanup_free_ char *dir = join(*vf, "nvidia");
-                _cleanup_free_ char *cre = dir ? join(dir, "creatable_vgpu_types") : NULL;
-                _cleanup_free_ char *cur = dir ? join(dir, "current_vgpu_type") : NULL;
+                _cleanup_free_ char *dir = tb_join(*vf, "nvidia");
+                _cleanup_free_ char *cre = dir ? tb_join(dir, "creatable_vgpu_types") : NULL;
+                _cleanup_free_ char *cur = dir ? tb_join(dir, "current_vgpu_type") : NULL;
                 if (!cre || !cur) {
                         r = -ENOMEM;
                         break;
@@ -119,7 +117,7 @@ static int fresh_vfio_dev(const struct testbed *tb, unsigned *ret) {
 }
 
 static int vfio_dev_name(const struct testbed *tb, const char *dev, char **ret) {
-        _cleanup_free_ char *dir = join(dev, "vfio-dev");
+        _cleanup_free_ char *dir = tb_join(dev, "vfio-dev");
         char **v = NULL;
         size_t n = 0;
         if (!dir)
@@ -133,10 +131,10 @@ static int vfio_dev_name(const struct testbed *tb, const char *dev, char **ret) 
 }
 
 int sim_vgpu_setup_vf(const struct testbed *tb, const char *dev) {
-        _cleanup_free_ char *dir = join(dev, "nvidia");
-        _cleanup_free_ char *cre = dir ? join(dir, "creatable_vgpu_types") : NULL;
-        _cleanup_free_ char *cur = dir ? join(dir, "current_vgpu_type") : NULL;
-        _cleanup_free_ char *params = dir ? join(dir, "vgpu_params") : NULL;
+        _cleanup_free_ char *dir = tb_join(dev, "nvidia");
+        _cleanup_free_ char *cre = dir ? tb_join(dir, "creatable_vgpu_types") : NULL;
+        _cleanup_free_ char *cur = dir ? tb_join(dir, "current_vgpu_type") : NULL;
+        _cleanup_free_ char *params = dir ? tb_join(dir, "vgpu_params") : NULL;
         if (!cre || !cur || !params)
                 return -ENOMEM;
         int r = tb_mkdir_p(tb, dir, 0755);
@@ -160,9 +158,9 @@ int sim_vgpu_setup_vf(const struct testbed *tb, const char *dev) {
                 if (!name)
                         return -ENOMEM;
                 _cleanup_free_ char *vd = sim_strdup_printf("%s/vfio-dev/%s", dev, name);
-                _cleanup_free_ char *devf = vd ? join(vd, "dev") : NULL;
-                _cleanup_free_ char *uevent = vd ? join(vd, "uevent") : NULL;
-                _cleanup_free_ char *subsys = vd ? join(vd, "subsystem") : NULL;
+                _cleanup_free_ char *devf = vd ? tb_join(vd, "dev") : NULL;
+                _cleanup_free_ char *uevent = vd ? tb_join(vd, "uevent") : NULL;
+                _cleanup_free_ char *subsys = vd ? tb_join(vd, "subsystem") : NULL;
                 _cleanup_free_ char *text = sim_strdup_printf("%u:%u\n", VFIO_DEV_MAJOR, idx);
                 _cleanup_free_ char *ue = sim_strdup_printf("MAJOR=%u\nMINOR=%u\nDEVNAME=vfio/devices/%s\n",
                                                             VFIO_DEV_MAJOR, idx, name);
@@ -177,7 +175,7 @@ int sim_vgpu_setup_vf(const struct testbed *tb, const char *dev) {
         _cleanup_free_ char *cls = sim_strdup_printf("/sys/class/vfio-dev/%s", name);
         _cleanup_free_ char *vd = sim_strdup_printf("%s/vfio-dev/%s", dev, name);
         _cleanup_free_ char *node = sim_strdup_printf("/dev/vfio/devices/%s", name);
-        _cleanup_free_ char *glink = join(dev, "iommu_group"), *group = NULL;
+        _cleanup_free_ char *glink = tb_join(dev, "iommu_group"), *group = NULL;
         if (!cls || !vd || !node || !glink)
                 return -ENOMEM;
         if ((r = tb_mkdir_p(tb, "/sys/class/vfio-dev", 0755)) < 0 || (r = tb_symlink(tb, cls, vd)) < 0 ||

@@ -44,16 +44,20 @@ int run_argv(struct run *r, const char *input, const char *const argv[], int exp
         return r->status;
 }
 
+void cli_argv(const char **argv, size_t size, va_list args) {
+        size_t n = 0;
+        argv[n++] = cli_binary();
+        for (const char *a; n < size - 1 && (a = va_arg(args, const char *));)
+                argv[n++] = a;
+        argv[n] = NULL;
+}
+
 int run_ctl(struct run *r, int expect, ...) {
         const char *argv[64];
-        size_t n = 0;
         va_list ap;
-        argv[n++] = cli_binary();
         va_start(ap, expect);
-        for (const char *a; n < ELEMENTSOF(argv) - 1 && (a = va_arg(ap, const char *));)
-                argv[n++] = a;
+        cli_argv(argv, ELEMENTSOF(argv), ap);
         va_end(ap);
-        argv[n] = NULL;
         return run_argv(r, NULL, argv, expect);
 }
 

@@ -2,7 +2,9 @@
 #pragma once
 
 #include <json-c/json.h>
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 /* Helpers for the gpuhookctl suites: every test runs the REAL built
  * gpuhookctl (and virt-xml-validate, gpuhook-sim, libvirtd) as a child and
@@ -17,6 +19,9 @@ const char *cli_build_root(void);
 const char *cli_source_root(void);
 /* Path of the built gpuhookctl. */
 const char *cli_binary(void);
+/* Fill ARGV (SIZE entries) with gpuhookctl and the NULL-terminated ARGS
+ * (cut to fit), NULL-terminated. */
+void cli_argv(const char **argv, size_t size, va_list args);
 
 /* Run ARGV (argv[0] is an absolute path) with INPUT on stdin. Prints the
  * output when the status is not EXPECT (-1: do not care). */

@@ -13,14 +13,10 @@
 /* gpuhookctl ARGS... inside T. */
 static int ctl_in(struct testhost *t, int expect, ...) {
         const char *argv[32];
-        size_t n = 0;
         va_list ap;
-        argv[n++] = cli_binary();
         va_start(ap, expect);
-        for (const char *a; n < ELEMENTSOF(argv) - 1 && (a = va_arg(ap, const char *));)
-                argv[n++] = a;
+        cli_argv(argv, ELEMENTSOF(argv), ap);
         va_end(ap);
-        argv[n] = NULL;
         int r = testhost_run(t, NULL, argv);
         if (expect >= 0 && r != expect)
                 fprintf(stderr, "\n--- gpuhookctl %s exited %d (expected %d)\nstdout:\n%s\nstderr:\n%s\n", argv[1], r, expect,

@@ -420,6 +420,18 @@ static void test_pending_uuid_taken_by_other_domain(void) {
                 CU_ASSERT_PTR_NOT_NULL(strstr(t->err, "held by domain 'vm-a'"));
         }
         testhost_free(t);
+
+        /* the same with a committed entry whose vGPU was removed out of band */
+        t = testhost_new("v100");
+        CU_ASSERT_EQUAL(fault_hook(t, a, "vm-a", "prepare", "begin", NULL), 0);
+        CU_ASSERT_EQUAL(testhost_sh(t, NULL, "mdevctl stop -u " U1), 0);
+        r = fault_hook(t, b, "vm-b", "prepare", "begin", NULL);
+        if (r == 0) {
+                CU_ASSERT_EQUAL(fault_hook(t, a, "vm-a", "release", "end", NULL), 0);
+                CU_ASSERT_TRUE(testhost_exists(t, "/sys/bus/mdev/devices/" U1));
+        } else
+                CU_ASSERT_PTR_NOT_NULL(strstr(t->err, "held by domain 'vm-a'"));
+        testhost_free(t);
 }
 
 /* ------------------------------------------------------------------ PCI */

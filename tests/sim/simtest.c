@@ -16,6 +16,7 @@
 #include "simtest.h"
 
 bool sim_ok;
+bool mdevctl_ok;
 const char *self_exe;
 
 char *xprintf(const char *fmt, ...) {
@@ -178,7 +179,24 @@ const char *cwrite(struct host *h, const char *path, const char *data) {
         return h->out;
 }
 
+void mdevctl_start(struct host *h, const char *uuid, const char *parent, const char *type) {
+        const char *argv[] = { MDEVCTL, "start", "-u", uuid, "-p", parent, "-t", type, NULL };
+        run(h, argv);
+}
+
+void mdevctl_stop(struct host *h, const char *uuid) {
+        const char *argv[] = { MDEVCTL, "stop", "-u", uuid, NULL };
+        run(h, argv);
+}
+
 char *host_path(struct host *h, const char *rel) { return xprintf("%s%s", h->dir, rel); }
+
+char *read_rel(struct host *h, const char *rel) {
+        char *p = host_path(h, rel);
+        char *s = read_file(p);
+        free(p);
+        return s;
+}
 
 bool exists(struct host *h, const char *rel) {
         char *p = host_path(h, rel);
@@ -240,9 +258,7 @@ int count_lines_matching(const char *text, const char *needle) {
 }
 
 char *writes_log(struct host *h) {
-        char *p = host_path(h, "/.sim/writes.log");
-        char *s = read_file(p);
-        free(p);
+        char *s = read_rel(h, "/.sim/writes.log");
         return s ? s : strdup("");
 }
 
@@ -305,6 +321,7 @@ int simtest_main(int argc, char *argv[], const char *suite, const struct simtest
         sim_ok = probe_namespace();
         if (!sim_ok)
                 printf("note: cannot create a private mount namespace here: the sim tests are skipped\n");
+        mdevctl_ok = access(MDEVCTL, X_OK) == 0;
 
         if (CU_initialize_registry() != CUE_SUCCESS)
                 return CU_get_error();

@@ -16,7 +16,10 @@
 #error "GPUHOOK_HOSTS_DIR must be defined by the build"
 #endif
 
+#define MDEVCTL "/usr/bin/mdevctl"
+
 extern bool sim_ok;           /* a private mount namespace can be made here */
+extern bool mdevctl_ok;       /* MDEVCTL is installed */
 extern const char *self_exe;  /* this test binary: the write(2) helper */
 
 #define REQUIRE_SIM()                                                                      \
@@ -27,6 +30,16 @@ extern const char *self_exe;  /* this test binary: the write(2) helper */
                         CU_PASS("skipped");                                                \
                         return;                                                            \
                 }                                                                          \
+        } while (0)
+
+#define REQUIRE_MDEVCTL()                                                          \
+        do {                                                                       \
+                REQUIRE_SIM();                                                     \
+                if (!mdevctl_ok) {                                                 \
+                        printf("\n  note: skipped, " MDEVCTL " is not installed\n"); \
+                        CU_PASS("skipped");                                        \
+                        return;                                                    \
+                }                                                                  \
         } while (0)
 
 struct host {
@@ -59,9 +72,15 @@ int run(struct host *h, const char *const argv[]);
 int sh(struct host *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* write(2) from C inside the host; the errno name ("0" on success). */
 const char *cwrite(struct host *h, const char *path, const char *data);
+/* mdevctl start -u UUID -p PARENT -t TYPE / mdevctl stop -u UUID inside the
+ * host (h->status, h->out, h->err). */
+void mdevctl_start(struct host *h, const char *uuid, const char *parent, const char *type);
+void mdevctl_stop(struct host *h, const char *uuid);
 
 /* Looking from outside: REL is a testbed-relative path ("/sys/..."). */
 char *host_path(struct host *h, const char *rel);
+/* Contents of REL, NULL if it cannot be read. */
+char *read_rel(struct host *h, const char *rel);
 bool exists(struct host *h, const char *rel);
 char *readlink_rel(struct host *h, const char *rel);
 char *resolve_rel(struct host *h, const char *rel);
@@ -74,7 +93,8 @@ char *writes_log(struct host *h);
 int helper_write(const char *path, const char *data);
 bool probe_namespace(void);
 /* Shared main(): helper modes (--write PATH DATA; --fopen PATH: fopen(3) for
- * reading, print "0" or the errno name), or run the TESTS as suite NAME. */
+ * reading, print "0" or the errno name), or set sim_ok and mdevctl_ok and run
+ * the TESTS as suite NAME. */
 struct simtest {
         const char *name;
         void (*fn)(void);

@@ -22,19 +22,6 @@
 
 #define V100 "/sys/devices/pci0000:40/0000:40:03.1/0000:41:00.0"
 #define MTTY "/sys/devices/virtual/mtty/mtty"
-#define MDEVCTL "/usr/bin/mdevctl"
-
-static bool mdevctl_ok;  /* /usr/bin/mdevctl exists */
-
-#define REQUIRE_MDEVCTL()                                                          \
-        do {                                                                       \
-                REQUIRE_SIM();                                                     \
-                if (!mdevctl_ok) {                                                 \
-                        printf("\n  note: skipped, " MDEVCTL " is not installed\n"); \
-                        CU_PASS("skipped");                                        \
-                        return;                                                    \
-                }                                                                  \
-        } while (0)
 
 static int avail(struct host *h, const char *parent, const char *type) {
         char *p = xprintf("%s%s/mdev_supported_types/%s/available_instances", h->dir, parent, type);
@@ -43,16 +30,6 @@ static int avail(struct host *h, const char *parent, const char *type) {
         int v = s ? atoi(s) : -1;
         free(s);
         return v;
-}
-
-static void mdevctl_start(struct host *h, const char *uuid, const char *parent, const char *type) {
-        const char *argv[] = { MDEVCTL, "start", "-u", uuid, "-p", parent, "-t", type, NULL };
-        run(h, argv);
-}
-
-static void mdevctl_stop(struct host *h, const char *uuid) {
-        const char *argv[] = { MDEVCTL, "stop", "-u", uuid, NULL };
-        run(h, argv);
 }
 
 #define U1 "7e3ab2b2-60c5-4e3c-9c4e-0a1b2c3d4e01"
@@ -801,7 +778,6 @@ static void test_open_create_denied(void) {
 }
 
 int main(int argc, char *argv[]) {
-        mdevctl_ok = access(MDEVCTL, X_OK) == 0;
         static const struct simtest tests[] = {
                 { "completion of the v100 host", test_completion_v100 },
                 { "mdevctl types on v100", test_types_v100 },

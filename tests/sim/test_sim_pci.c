@@ -27,9 +27,7 @@
 #define A100 "/sys/devices/pci0000:40/0000:40:01.1/0000:41:00.0"
 
 static char *text_of(struct host *h, const char *rel) {
-        char *p = host_path(h, rel);
-        char *s = read_file(p);
-        free(p);
+        char *s = read_rel(h, rel);
         return s ? s : strdup("(none)");
 }
 

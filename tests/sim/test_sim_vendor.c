@@ -15,20 +15,7 @@
 
 #include "simtest.h"
 
-#define MDEVCTL "/usr/bin/mdevctl"
 #define PRINTF "/usr/bin/printf"
-
-static bool mdevctl_ok;
-
-#define REQUIRE_MDEVCTL()                                                          \
-        do {                                                                       \
-                REQUIRE_SIM();                                                     \
-                if (!mdevctl_ok) {                                                 \
-                        printf("\n  note: skipped, " MDEVCTL " is not installed\n"); \
-                        CU_PASS("skipped");                                        \
-                        return;                                                    \
-                }                                                                  \
-        } while (0)
 
 #define DEVS "/sys/bus/pci/devices/"
 #define L40S_PF0 DEVS "0000:c1:00.0"
@@ -47,9 +34,7 @@ static const char only_4q[] = "ID    : vGPU Name\n1157  : NVIDIA L40S-4Q\n";
 
 /* Contents of REL in the testbed, "(missing)" if it cannot be read. */
 static char *rd(struct host *h, const char *rel) {
-        char *p = host_path(h, rel);
-        char *s = read_file(p);
-        free(p);
+        char *s = read_rel(h, rel);
         return s ? s : strdup("(missing)");
 }
 
@@ -92,16 +77,6 @@ static int avail(struct host *h, const char *parent, const char *type) {
         int v = strcmp(s, "(missing)") == 0 ? -1 : atoi(s);
         free(s);
         return v;
-}
-
-static void mdevctl_start(struct host *h, const char *uuid, const char *parent, const char *type) {
-        const char *argv[] = { MDEVCTL, "start", "-u", uuid, "-p", parent, "-t", type, NULL };
-        run(h, argv);
-}
-
-static void mdevctl_stop(struct host *h, const char *uuid) {
-        const char *argv[] = { MDEVCTL, "stop", "-u", uuid, NULL };
-        run(h, argv);
 }
 
 /* The last line of the writes log. */
@@ -807,7 +782,6 @@ static void test_vendor_settings(void) {
 int main(int argc, char *argv[]) {
         if (argc == 2 && strcmp(argv[1], "--udev-list") == 0)
                 return helper_udev_list();
-        mdevctl_ok = access(MDEVCTL, X_OK) == 0;
         static const struct simtest tests[] = {
                 { "l40s host: VFs, nvidia files, vfio-dev", test_l40s_completion },
                 { "sriov_numvfs: ERANGE, EINVAL, EBUSY, ENOENT", test_numvfs_errors },

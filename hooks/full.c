@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* gpuhook: libvirt QEMU hook. libvirt runs it as
- *   gpuhook DOMAIN OP SUBOP EXTRA   with the domain XML on stdin
- * and shows its stderr to the user when it exits non-zero. stdout stays
- * empty: for migrate/restore anything printed would replace the XML. */
+/* gpuhook-full: the whole libvirt QEMU hook, run by the front end
+ * (hooks/front.c) as
+ *   gpuhook-full DOMAIN OP SUBOP EXTRA   with the domain XML on stdin
+ * when the domain may need gpuhook. libvirt shows its stderr to the user when
+ * it exits non-zero. stdout stays empty: for migrate/restore anything printed
+ * would replace the XML. */
 #include <signal.h>
 
 #include "conf.h"

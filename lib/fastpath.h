@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "validate.h"
+
+/* Decisions on the raw domain XML text, for the hook's libc-only front end:
+ * libvirt runs the hook for every lifecycle event of every VM, and loading
+ * libxml2 (with ICU) would cost several times the rest. These only ever say
+ * "nothing to do"; anything else goes to the full parser. */
+
+#define GPUHOOK_XML_NS "urn:gpuhook:domain:1"
+
+/* false: no <hostdev and no gpuhook metadata, so prepare has nothing to do. */
+bool domain_xml_may_concern_us(const char *xml, size_t len);
+
+/* The domain's UUID: libvirt writes <uuid> right after <name>, before any
+ * metadata, so the first "<uuid>" element of its XML is the domain's. false
+ * when there is none or it is not a well-formed UUID (ask the parser). */
+bool domain_xml_uuid_scan(const char *xml, size_t len, char ret[UUID_STRING_LEN + 1]);
