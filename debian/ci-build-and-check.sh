@@ -136,9 +136,10 @@ done
 [ $hook_ok = 1 ] && ok "installed hook: 5 ops on a domain without hostdev exit 0, stdout empty" \
                  || bad "installed hook misbehaved"
 
-if [ -x /usr/sbin/gpuhookctl ]; then
+ctl=$(dpkg -L gpuhook | grep -E '^/usr/s?bin/gpuhookctl$' | head -1 || true)
+if [ -n "$ctl" ] && [ -x "$ctl" ]; then
   rc=0
-  /usr/sbin/gpuhookctl check > "$tmp/check.txt" 2>&1 || rc=$?
+  "$ctl" check > "$tmp/check.txt" 2>&1 || rc=$?
   sed 's/^/    /' "$tmp/check.txt"
   if [ $rc -le 1 ] && grep -qi 'iommu' "$tmp/check.txt"; then
     ok "gpuhookctl check ran (exit $rc) and its report covers the IOMMU"
@@ -146,7 +147,7 @@ if [ -x /usr/sbin/gpuhookctl ]; then
     bad "gpuhookctl check: exit $rc, or no IOMMU line in its report"
   fi
 else
-  bad "/usr/sbin/gpuhookctl is not in the package"
+  bad "gpuhookctl (/usr/sbin or /usr/bin) is not in the package"
 fi
 
 # What the package must ship (paths as Debian 12 puts them).
@@ -154,7 +155,6 @@ dpkg -L gpuhook > "$tmp/files.txt"
 want=(
   /usr/libexec/gpuhook/gpuhook
   /etc/libvirt/hooks/qemu.d/50-gpuhook
-  /usr/sbin/gpuhookctl
   /usr/share/man/man8/gpuhookctl.8.gz
   /usr/share/bash-completion/completions/gpuhookctl
   /lib/systemd/system/gpuhook-reconcile.service

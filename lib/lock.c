@@ -1,15 +1,53 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
+#include <sys/time.h>
 
 #include "lock.h"
 #include "log.h"
 #include "util.h"
 
+static volatile sig_atomic_t lock_timer_fired;
+
+static void on_lock_timer(int sig) { lock_timer_fired = 1; }
+
+/* Block in flock() so the lock passes to a waiter the moment it is
+ * released (polling left it idle for up to a sleep); a one-shot timer
+ * without SA_RESTART interrupts the wait at the deadline. */
+static int flock_with_deadline(int fd, unsigned timeout_ms) {
+        struct sigaction sa = { .sa_handler = on_lock_timer }, old_sa;
+        struct itimerval timer = { .it_value = { .tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000 } },
+                         old_timer;
+        int r = 0;
+
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+                return 0;
+        if (errno != EWOULDBLOCK)
+                return -errno;
+        lock_timer_fired = 0;
+        sigemptyset(&sa.sa_mask);
+        if (sigaction(SIGALRM, &sa, &old_sa) < 0)
+                return -errno;
+        if (timeout_ms == 0 || setitimer(ITIMER_REAL, &timer, &old_timer) < 0)
+                r = -ETIMEDOUT;
+        while (r == 0 && flock(fd, LOCK_EX) < 0) {
+                if (errno != EINTR)
+                        r = -errno;
+                else if (lock_timer_fired)
+                        r = -ETIMEDOUT;
+        }
+        if (timeout_ms) {
+                struct itimerval off = { 0 };
+                setitimer(ITIMER_REAL, &off, NULL);
+        }
+        sigaction(SIGALRM, &old_sa, NULL);
+        return r;
+}
+
 int host_lock_acquire(const char *state_dir, unsigned timeout_ms) {
         _cleanup_free_ char *path = strdup_printf("%s/lock", state_dir);
         _cleanup_close_ int fd = -EBADF;
-        uint64_t deadline = now_usec() + (uint64_t)timeout_ms * 1000, delay = 1000;
         int r;
 
         if (!path)
@@ -21,23 +59,22 @@ int host_lock_acquire(const char *state_dir, unsigned timeout_ms) {
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
         if (fd < 0)
                 return log_fail(-errno, "cannot open lock %s: %m; check permissions", path);
-        for (;;) {
-                if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-                        break;
-                if (errno != EWOULDBLOCK && errno != EINTR)
-                        return log_fail(-errno, "cannot lock %s: %m", path);
-                if (now_usec() >= deadline) {
-                        char holder[32] = "";
-                        _cleanup_free_ char *pid = NULL;
-                        if (read_text_file(path, 32, &pid) >= 0 && *pid)
-                                snprintf(holder, sizeof(holder), " (held by pid %s)", pid);
-                        return log_fail(-ETIMEDOUT, "timed out after %us waiting for the gpuhook host lock %s%s; another VM start or release is stuck: check `gpuhookctl status`, or raise lock_timeout in gpuhook.conf",
-                                        timeout_ms / 1000, path, holder);
-                }
-                sleep_usec(delay);
-                if (delay < 50000)
-                        delay *= 2;
+        r = flock_with_deadline(fd, timeout_ms);
+        if (r == -ETIMEDOUT) {
+                char holder[32] = "";
+                _cleanup_free_ char *pid = NULL;
+                if (read_text_file(path, 32, &pid) >= 0 && *pid)
+                        snprintf(holder, sizeof(holder), " (held by pid %s)", pid);
+                char waited[32];
+                if (timeout_ms % 1000)
+                        snprintf(waited, sizeof(waited), "%ums", timeout_ms);
+                else
+                        snprintf(waited, sizeof(waited), "%us", timeout_ms / 1000);
+                return log_fail(-ETIMEDOUT, "timed out after %s waiting for the gpuhook host lock %s%s; another VM start or release is stuck: check `gpuhookctl status`, or raise lock_timeout in gpuhook.conf",
+                                waited, path, holder);
         }
+        if (r < 0)
+                return log_fail(r, "cannot lock %s: %s", path, strerror(-r));
         /* Record the holder for the timeout message of whoever waits next. */
         char pid[32];
         int n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());

@@ -234,7 +234,7 @@ static ssize_t sys_write(const struct testbed *tb, const char *rel, int fd, cons
 }
 
 /* write(2) and pwrite(2): to a testbed sysfs file through the handlers. */
-static ssize_t shim_write(int fd, const void *buf, size_t n, enum write_kind kind, off_t off) {
+static ssize_t intercept_write(int fd, const void *buf, size_t n, enum write_kind kind, off_t off) {
         if (shim_busy)
                 return real_write_kind(fd, buf, n, kind, off);
         int saved = errno;
@@ -253,14 +253,14 @@ static ssize_t shim_write(int fd, const void *buf, size_t n, enum write_kind kin
         return res;
 }
 
-SHIM_EXPORT ssize_t write(int fd, const void *buf, size_t n) { return shim_write(fd, buf, n, WRITE_PLAIN, 0); }
+SHIM_EXPORT ssize_t write(int fd, const void *buf, size_t n) { return intercept_write(fd, buf, n, WRITE_PLAIN, 0); }
 
 SHIM_EXPORT ssize_t pwrite(int fd, const void *buf, size_t n, off_t off) {
-        return shim_write(fd, buf, n, WRITE_POSITIONAL, off);
+        return intercept_write(fd, buf, n, WRITE_POSITIONAL, off);
 }
 
 SHIM_EXPORT ssize_t pwrite64(int fd, const void *buf, size_t n, off64_t off) {
-        return shim_write(fd, buf, n, WRITE_POSITIONAL, off);
+        return intercept_write(fd, buf, n, WRITE_POSITIONAL, off);
 }
 
 /* sysfs stores see one buffer: gather the vector. */
@@ -366,7 +366,7 @@ static bool dev_node_path(const char *path, char *buf, size_t size) {
 /* The open wrappers' own part: EACCES for a file created under the
  * testbed's /sys, the testbed's file for a /dev node. True when that
  * decided the open (*ret: the fd, or -1 with errno); false: the real one. */
-static bool shim_open(int dirfd, const char *path, int flags, mode_t mode, int *ret) {
+static bool intercept_open(int dirfd, const char *path, int flags, mode_t mode, int *ret) {
         if (sys_create_denied(dirfd, path, flags & O_CREAT)) {
                 errno = EACCES;
                 *ret = -1;
@@ -390,7 +390,7 @@ static bool shim_open(int dirfd, const char *path, int flags, mode_t mode, int *
                         va_end(ap);                                                 \
                 }                                                                   \
                 int fd;                                                             \
-                if (shim_open(AT_FDCWD, path, flags, mode, &fd))                    \
+                if (intercept_open(AT_FDCWD, path, flags, mode, &fd))               \
                         return fd;                                                  \
                 if (!fn)                                                            \
                         fn = (int (*)(const char *, int, ...))next_fn(#name);      \
@@ -412,7 +412,7 @@ static bool shim_open(int dirfd, const char *path, int flags, mode_t mode, int *
                         va_end(ap);                                                 \
                 }                                                                   \
                 int fd;                                                             \
-                if (shim_open(dirfd, path, flags, mode, &fd))                       \
+                if (intercept_open(dirfd, path, flags, mode, &fd))                  \
                         return fd;                                                  \
                 if (!fn)                                                            \
                         fn = (int (*)(int, const char *, int, ...))next_fn(#name); \
@@ -511,7 +511,7 @@ static FILE *maybe_wrap(FILE *f, const char *mode) {
 typedef FILE *(*fopen_fn)(const char *, const char *);
 
 /* fopen() or fopen64() through FN, the real one. */
-static FILE *shim_fopen(fopen_fn fn, const char *path, const char *mode) {
+static FILE *intercept_fopen(fopen_fn fn, const char *path, const char *mode) {
         if (!fn) {
                 errno = ENOSYS;
                 return NULL;
@@ -530,14 +530,14 @@ SHIM_EXPORT FILE *fopen(const char *path, const char *mode) {
         static fopen_fn fn;
         if (!fn)
                 fn = (fopen_fn)next_fn("fopen");
-        return shim_fopen(fn, path, mode);
+        return intercept_fopen(fn, path, mode);
 }
 
 SHIM_EXPORT FILE *fopen64(const char *path, const char *mode) {
         static fopen_fn fn;
         if (!fn)
                 fn = (fopen_fn)next_fn("fopen64");
-        return shim_fopen(fn, path, mode);
+        return intercept_fopen(fn, path, mode);
 }
 
 /* `/usr/bin/printf X > /sys/...`: the inherited stdout is a testbed sysfs
