@@ -33,7 +33,9 @@ int jit_prepare_pci(struct jit_state *s);
 int jit_prepare_vgpus(struct jit_state *s);
 /* Enable the VFs a domain names before they exist (sriov_numvfs). */
 int jit_prepare_sriov(struct jit_state *s);
-int jit_prepare_mdevs(struct jit_state *s);
+/* DRY_RUN: plan only (every refusal, no effect), so a domain that cannot get
+ * its vGPUs is refused before its PCI devices are touched. */
+int jit_prepare_mdevs(struct jit_state *s, bool dry_run);
 /* Pending entries left by a killed prepare: an mdev that exists is ours,
  * one that does not never was. PCI and console entries stay pending: their
  * undo is safe either way. */

@@ -141,7 +141,7 @@ static int check_params(const struct plan *p) {
         return 0;
 }
 
-int jit_prepare_mdevs(struct jit_state *s) {
+int jit_prepare_mdevs(struct jit_state *s, bool dry_run) {
         const struct domain_spec *d = s->domain;
         struct strset existing = { 0 }, ours = { 0 }, defined = { 0 }, others = { 0 };
         struct host_view view = { 0 };
@@ -211,7 +211,7 @@ int jit_prepare_mdevs(struct jit_state *s) {
                 .view = &view,
                 .default_policy = s->cfg->placement,
         };
-        if ((r = plan_mdevs(&in, &plan)) < 0 || (r = check_params(&plan)) < 0)
+        if ((r = plan_mdevs(&in, &plan)) < 0 || (r = check_params(&plan)) < 0 || dry_run)
                 goto out;
         for (size_t i = 0; i < plan.n_mdev && r >= 0; i++) {
                 const struct mdev_action *a = &plan.mdev[i];

@@ -147,8 +147,18 @@ static int take(struct jit_state *s, const struct group_member *m) {
         size_t idx;
         int r;
 
+        struct ledger_entry *known = ledger_find(s->ledger, LEDGER_PCI, m->bdf);
+        if (known && known->state == LEDGER_DONE)
+                return 0; /* prepared before */
+        if (known) {
+                /* A prepare killed midway: the original driver is recorded. */
+                idx = (size_t)(known - s->ledger->entries);
+                if ((r = pci_bind_vfio(m->bdf, s->cfg->bind_timeout_ms)) < 0)
+                        return r;
+                return jit_mark_done(s, idx);
+        }
         /* Already on vfio-pci and not ours: someone else's, never rebound by us. */
-        if (streq(m->driver, "vfio-pci") || ledger_find(s->ledger, LEDGER_PCI, m->bdf))
+        if (streq(m->driver, "vfio-pci"))
                 return 0;
         r = pci_override_get(m->bdf, override, sizeof(override));
         if (r < 0)

@@ -15,16 +15,20 @@ int jit_prepare(const struct gpuhook_config *cfg, const struct domain_spec *d) {
                 return lock_fd;
         jit_fault_point("locked");
 
+        ledger_remove_stale_temps(cfg->state_dir);
         r = ledger_open(cfg->state_dir, d->uuid, d->name, &s.ledger);
         if (r >= 0)
                 r = jit_settle_pending(&s);
+        /* Refuse what cannot work before touching anything. */
+        if (r >= 0 && d->n_pcis > 0)
+                r = jit_prepare_mdevs(&s, true);
         /* PCI first: whole groups and consoles, then the instances. */
         if (r >= 0)
                 r = jit_prepare_pci(&s);
         if (r >= 0)
                 r = jit_prepare_vgpus(&s);
         if (r >= 0)
-                r = jit_prepare_mdevs(&s);
+                r = jit_prepare_mdevs(&s, false);
         if (r < 0 && s.ledger)
                 jit_rollback(&s);
         jit_state_done(&s);

@@ -23,6 +23,7 @@ int jit_release_matching(const struct gpuhook_config *cfg, const char *domain_uu
         lock_fd = host_lock_acquire(cfg->state_dir, cfg->lock_timeout_ms);
         if (lock_fd < 0)
                 return lock_fd;
+        ledger_remove_stale_temps(cfg->state_dir);
         r = ledger_open(cfg->state_dir, domain_uuid, NULL, &s.ledger);
         if (r < 0)
                 goto out;

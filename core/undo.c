@@ -16,6 +16,16 @@ static int undo_mdev(struct jit_state *s, const struct ledger_entry *e) {
 
         if (!mdev_exists(e->id))
                 return 0;
+        /* A pending entry (killed before the create finished) claims only a
+         * device on the parent and type it recorded: anything else with
+         * that UUID was made by someone else meanwhile. */
+        if (e->state == LEDGER_PENDING && *e->parent) {
+                char parent[MDEV_NAME_MAX + 1] = "";
+                if (mdev_parent_of(e->id, parent, sizeof(parent)) < 0 || !streq(parent, e->parent)) {
+                        log_info("mdev %s is not on %s as recorded: not gpuhook's, left alone", e->id, e->parent);
+                        return 0;
+                }
+        }
         r = jit_mdevctl(s, &mdevctl);
         if (r < 0)
                 return r;

@@ -5,10 +5,13 @@
  *   - accepted, and then every value that can reach a sysfs path or write
  *     passed its validator (UUIDs canonical, PCI addresses canonical, parent
  *     and parameter names plain);
- *   - refused with exactly one recorded line (or -ENOMEM). */
+ *   - refused with exactly one recorded line (or -ENOMEM).
+ * The front end's raw-text scans (lib/fastpath.c) run on the same input, and
+ * a UUID they find must be the one the parser finds. */
 #include <stdint.h>
 
 #include "domain.h"
+#include "fastpath.h"
 #include "log.h"
 #include "validate.h"
 
@@ -37,8 +40,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         const char *xml = (const char *)data;
         struct domain_spec *d = NULL;
 
+        char scanned[UUID_STRING_LEN + 1];
         log_failure_clear();
         (void)domain_xml_may_concern_us(xml, size);
+        bool have_scan = domain_xml_uuid_scan(xml, size, scanned);
         int r = domain_parse(xml, size, &d);
         if (r < 0) {
                 const char *f = log_failure();
@@ -50,6 +55,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         }
         check(d != NULL, "no result on success");
         check(canonical_uuid(d->uuid), "domain uuid not canonical");
+        /* the front end decides "no ledger, nothing to release" from its scan:
+         * it must never name another domain than the parser does */
+        if (have_scan) {
+                char canon[UUID_STRING_LEN + 1];
+                check(uuid_normalize(scanned, canon) == 0 && streq(canon, d->uuid),
+                      "the front end's UUID scan disagrees with the parser");
+        }
         check(d->name != NULL, "no name");
         for (size_t i = 0; i < d->n_mdevs; i++) {
                 check(canonical_uuid(d->mdevs[i].uuid), "hostdev uuid not canonical");

@@ -39,8 +39,8 @@ san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-fram
 cflags="-std=gnu11 -O1 -g -D_GNU_SOURCE -Wall -Wno-unused-parameter $san -I$out -I$src/lib $(pkg-config --cflags libxml-2.0)"
 libs="$(pkg-config --libs libxml-2.0)"
 
-# lib/ as the project builds it (lib/meson.build lists the sources)
-mapfile -t sources < <(sed -n "/lib_sources = files(/,/)/p" "$src/lib/meson.build" | grep -o "'[a-z0-9_-]*\.c'" | tr -d "'")
+# lib/ as the project builds it: every source lib/meson.build lists
+mapfile -t sources < <(grep -o "'[a-z0-9_-]*\.c'" "$src/lib/meson.build" | tr -d "'" | sort -u)
 objs=()
 for s in "${sources[@]}"; do
   o="$out/obj/${s%.c}.o"

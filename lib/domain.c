@@ -354,6 +354,10 @@ int domain_parse(const char *xml, size_t len, struct domain_spec **ret) {
         if (!uuid_s || uuid_normalize(uuid_s, d->uuid) < 0)
                 return log_fail(-EINVAL, "the domain XML has %s <uuid> '%s'; libvirt always writes one",
                                 uuid_s ? "an invalid" : "no", uuid_s ? shown(uuid_s) : "");
+        /* The name goes into the ledger: keep it to what a ledger reads back. */
+        if (name_s && strlen(name_s) > DOMAIN_NAME_MAX)
+                return log_fail(-EINVAL, "the domain name is %zu bytes long; gpuhook accepts at most %d", strlen(name_s),
+                                DOMAIN_NAME_MAX);
         d->name = strdup(name_s ? name_s : "");
         if (!d->name)
                 return -ENOMEM;

@@ -11,6 +11,9 @@
 
 /* What gpuhook needs from a libvirt domain XML, validated. */
 
+/* Far above any real name, far below what a ledger attribute can hold. */
+#define DOMAIN_NAME_MAX 65536
+
 
 struct mdev_hostdev {
         char uuid[UUID_STRING_LEN + 1]; /* lowercase */

@@ -266,6 +266,27 @@ void strv_free(char **v, size_t n) {
         free(v);
 }
 
+void ledger_remove_stale_temps(const char *state_dir) {
+        _cleanup_free_ char *dir = strdup_printf("%s/domains", state_dir);
+        DIR *d = dir ? opendir(dir) : NULL;
+        struct dirent *de;
+
+        while (d && (de = readdir(d))) {
+                const char *tmp = strstr(de->d_name, ".xml.tmp.");
+                char uuid[UUID_STRING_LEN + 1];
+                if (!tmp || tmp - de->d_name != UUID_STRING_LEN)
+                        continue;
+                memcpy(uuid, de->d_name, UUID_STRING_LEN);
+                uuid[UUID_STRING_LEN] = 0;
+                if (!uuid_valid(uuid))
+                        continue;
+                log_info("removing %s/%s left by a killed ledger write", dir, de->d_name);
+                (void)unlinkat(dirfd(d), de->d_name, 0);
+        }
+        if (d)
+                closedir(d);
+}
+
 int ledger_list_domains(const char *state_dir, char ***ret_uuids, size_t *ret_n) {
         _cleanup_free_ char *dir = strdup_printf("%s/domains", state_dir);
         char **v = NULL;

@@ -67,6 +67,10 @@ struct ledger_entry *ledger_find(struct ledger *l, enum ledger_kind kind, const 
 int ledger_append(struct ledger *l, const struct ledger_entry *e);
 void ledger_drop(struct ledger *l, size_t idx);
 
+/* Remove temp files a killed ledger write left behind. Only under the host
+ * lock: every ledger write holds it, so no temp file is in use then. */
+void ledger_remove_stale_temps(const char *state_dir);
+
 /* Domain UUIDs that have a ledger in STATE_DIR. */
 int ledger_list_domains(const char *state_dir, char ***ret_uuids, size_t *ret_n);
 void strv_free(char **v, size_t n);

@@ -87,6 +87,9 @@ int pci_policy_decide(const struct pci_policy *policy, const struct pci_listed *
                         else if (same_slot(listed[l].bdf, m->bdf))
                                 companion = true;
                 }
+                if (self && pci_class_is_bridge(m->pci_class))
+                        return log_fail(-EINVAL, "%s is a bridge (%s [%04x]), not a device a VM can use; pass the device behind it instead",
+                                        m->bdf, (m->pci_class >> 8) == 0x0600 ? "Host bridge" : "PCI bridge", m->pci_class >> 8);
                 if (self) {
                         d[i].fate = self->managed ? FATE_LIBVIRT : FATE_TAKE;
                         d[i].why = "listed";

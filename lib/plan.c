@@ -85,7 +85,10 @@ int plan_mdevs(const struct plan_input *in, struct plan *ret) {
                                              h->uuid, in->other_names[idx]);
                         else
                                 a->kind = MDEV_ACTION_KEEP_FOREIGN;
-                } else if (in->defined && strset_contains(in->defined, h->uuid))
+                } else if (in->others && strset_get(in->others, h->uuid, &idx))
+                        r = log_fail(-EBUSY, "mdev %s is held by domain '%s', whose start was interrupted; release that domain (or run `gpuhookctl reconcile`) before another one uses this UUID",
+                                     h->uuid, in->other_names[idx]);
+                else if (in->defined && strset_contains(in->defined, h->uuid))
                         a->kind = MDEV_ACTION_START_DEFINED;
                 else if (strset_get(&requests, h->uuid, &idx))
                         r = plan_create(in, h, &d->requests[idx], a);

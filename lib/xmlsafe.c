@@ -34,6 +34,11 @@ int xml_parse_hostile(const char *buf, size_t len, xmlDocPtr *ret, const char **
                 *ret_error = "the input is empty";
                 return -EINVAL;
         }
+        /* libxml2 stops at a NUL and ignores the rest: nothing may hide there. */
+        if (memchr(buf, 0, len)) {
+                *ret_error = "the input contains a NUL byte";
+                return -EINVAL;
+        }
         if (len > (size_t)INT32_MAX) {
                 *ret_error = "input too large";
                 return -EFBIG;

@@ -171,8 +171,15 @@ int pci_restore(const char *bdf, const char *driver, const char *override, unsig
 
         if (!override_path)
                 return -errno;
-        if (pci_driver_get(bdf, cur, sizeof(cur)) >= 0 && streq(cur, driver) && *driver)
+        if (pci_driver_get(bdf, cur, sizeof(cur)) >= 0 && streq(cur, driver) && *driver) {
+                /* Killed between setting the override and the unbind: the
+                 * driver never changed, but the override did. */
+                char now[MDEV_NAME_MAX + 1] = "";
+                if (pci_override_get(bdf, now, sizeof(now)) >= 0 && !streq(now, override))
+                        return write_step(bdf, "restoring driver_override", override_path, *override ? override : "\n",
+                                          timeout_ms);
                 return 0;
+        }
         log_info("returning %s to %s", bdf, *driver ? driver : "no driver");
         /* "\n" clears the override, as libvirt's reattach does. */
         r = write_step(bdf, "restoring driver_override", override_path, *override ? override : "\n", timeout_ms);

@@ -269,13 +269,12 @@ static void random_kills(const char *host, const char *xml, unsigned n) {
                 release_and_check(t, xml, before, what);
         }
         /* a ledger write killed between its temp file and the rename leaves
-         * the temp file; nothing ever removes it (bug 4) */
+         * the temp file; the next hook run under the lock removes it (bug 4) */
         stray = fault_stray_temp_files(t);
         fprintf(stderr, "  %s: prepare takes %llu ms; %u runs killed midway, %u finished first; %u temp file(s) left in %s\n",
                 host, (unsigned long long)dur / 1000, killed, finished, stray, "STATE_DIR/domains");
         CU_ASSERT(killed >= n / 4);
-        if (fault_known_bugs())
-                CU_ASSERT_EQUAL(stray, 0);
+        CU_ASSERT_EQUAL(stray, 0);
         testhost_free(t);
 }
 
@@ -399,10 +398,6 @@ static void test_corrupt_ledger_refused_naming_it(void) {
 /* Bug 3: a pending entry of a killed prepare names a UUID that another
  * domain then creates; the first domain's release destroys it. */
 static void test_pending_uuid_taken_by_other_domain(void) {
-        if (!fault_known_bugs()) {
-                fprintf(stderr, "  known bug-3, not run (GPUHOOK_KNOWN_BUGS=1 runs it)\n");
-                return;
-        }
         struct testhost *t = testhost_new("v100");
         const char *uuids[] = { U1 };
         _cleanup_free_ char *a = fault_domain("vm-a", "aaaaaaaa-0000-4000-8000-00000000000a", "nvidia-299", uuids, 1, NULL);
@@ -478,9 +473,7 @@ static void test_kill_prepare_pci(void) {
         release_and_check(t, xml, before, "pci: undisturbed");
         for (size_t s = 0; s < ELEMENTSOF(steps); s++) {
                 for (int again = 0; again <= 1; again++) {
-                        /* prepare again after a kill at pci-recorded: bug 6 */
-                        if (again && streq(steps[s], "pci-recorded") && !fault_known_bugs())
-                                continue;
+                        /* prepare again after a kill at pci-recorded: bug 6, fixed */
                         _cleanup_free_ char *what = strdup_printf("pci kill at %s%s", steps[s], again ? " + prepare again" : "");
                         CU_ASSERT_EQUAL(fault_hook(t, xml, "crashvm", "prepare", "begin", steps[s]), -EPROTO);
                         n_kills++;
@@ -518,9 +511,8 @@ static void test_kill_prepare_pci(void) {
  * driver") and leaves driver_override=vfio-pci behind. Made deterministic:
  * kill at pci-recorded, then do the override write the hook was about to do. */
 static void test_pci_override_left_after_kill(void) {
-        if (!have_host("desktop-rtx") || !fault_known_bugs()) {
-                fprintf(stderr, "  known bug-5%s, not run (GPUHOOK_KNOWN_BUGS=1 runs it)\n",
-                        have_host("desktop-rtx") ? "" : " (and no desktop-rtx host yet)");
+        if (!have_host("desktop-rtx")) {
+                fprintf(stderr, "  no desktop-rtx host, not run\n");
                 return;
         }
         struct testhost *t = pci_host();
@@ -545,8 +537,8 @@ static void test_pci_override_left_after_kill(void) {
 /* SIGKILL at random moments of the PCI binding sequence (bugs 5 and 6 make
  * some of these fail today). */
 static void test_kill_pci_at_random_moments(void) {
-        if (!have_host("desktop-rtx") || !fault_known_bugs()) {
-                fprintf(stderr, "  hits known bug-5, not run (GPUHOOK_KNOWN_BUGS=1 runs it)\n");
+        if (!have_host("desktop-rtx")) {
+                fprintf(stderr, "  no desktop-rtx host, not run\n");
                 return;
         }
         (void)prctl(PR_SET_CHILD_SUBREAPER, 1);
