@@ -395,8 +395,8 @@ static void test_corrupt_ledger_refused_naming_it(void) {
         testhost_free(t);
 }
 
-/* Bug 3: a pending entry of a killed prepare names a UUID that another
- * domain then creates; the first domain's release destroys it. */
+/* Bug 3 (fixed): a pending entry of a killed prepare named a UUID that
+ * another domain then created, and the first domain's release destroyed it. */
 static void test_pending_uuid_taken_by_other_domain(void) {
         struct testhost *t = testhost_new("v100");
         const char *uuids[] = { U1 };
@@ -506,9 +506,9 @@ static void test_kill_prepare_pci(void) {
         testhost_free(t);
 }
 
-/* Bug 5: killed between writing driver_override and the unbind, the
- * function is still on its driver; release returns early ("already on its
- * driver") and leaves driver_override=vfio-pci behind. Made deterministic:
+/* Bug 5 (fixed): killed between writing driver_override and the unbind, the
+ * function is still on its driver; release returned early ("already on its
+ * driver") and left driver_override=vfio-pci behind. Made deterministic:
  * kill at pci-recorded, then do the override write the hook was about to do. */
 static void test_pci_override_left_after_kill(void) {
         if (!have_host("desktop-rtx")) {
@@ -534,8 +534,8 @@ static void test_pci_override_left_after_kill(void) {
         testhost_free(t);
 }
 
-/* SIGKILL at random moments of the PCI binding sequence (bugs 5 and 6 make
- * some of these fail today). */
+/* SIGKILL at random moments of the PCI binding sequence (where bugs 5 and 6
+ * showed up). */
 static void test_kill_pci_at_random_moments(void) {
         if (!have_host("desktop-rtx")) {
                 fprintf(stderr, "  no desktop-rtx host, not run\n");

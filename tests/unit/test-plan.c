@@ -114,17 +114,20 @@ static void test_held_by_other_domain(void) {
         fixture_done(&f);
 }
 
-static void test_others_only_matter_when_existing(void) {
+static void test_others_block_even_when_gone(void) {
         struct fixture f;
-        struct plan p = { 0 };
+        struct plan p = { .n_mdev = 12345 };
 
-        /* A stale entry in another ledger for an mdev that is gone does not block. */
+        /* Another domain's ledger names a UUID that does not exist (its
+         * prepare was killed before the create): creating it for this
+         * domain would let that domain's release destroy it. */
         fixture_init(&f, make_domain(HOSTDEV(U1, "vfio-pci"), "<gpuhook:mdev uuid='" U1 "' type='nvidia-300'/>", NULL));
         CU_ASSERT_PTR_NOT_NULL_FATAL(f.d);
         strset_put(&f.others, U1, 0);
-        CU_ASSERT_EQUAL_FATAL(plan_mdevs(&f.in, &p), 0);
-        CU_ASSERT_EQUAL(p.mdev[0].kind, MDEV_ACTION_CREATE);
-        plan_free(&p);
+        CU_ASSERT_EQUAL(plan_mdevs(&f.in, &p), -EBUSY);
+        CU_ASSERT_EQUAL(p.n_mdev, 12345);
+        ASSERT_FAILURE_HAS("mdev " U1 " is held by domain 'vm-other', whose start was interrupted");
+        ASSERT_FAILURE_HAS("gpuhookctl reconcile");
         fixture_done(&f);
 }
 
@@ -296,7 +299,7 @@ static void test_kind_strings(void) {
 UNIT_MAIN("plan",
           UNIT_TEST(test_keep_and_start),
           UNIT_TEST(test_held_by_other_domain),
-          UNIT_TEST(test_others_only_matter_when_existing),
+          UNIT_TEST(test_others_block_even_when_gone),
           UNIT_TEST(test_create_on_right_parent),
           UNIT_TEST(test_default_policy_spread),
           UNIT_TEST(test_numa_from_domain),
