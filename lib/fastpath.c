@@ -6,11 +6,41 @@ bool domain_xml_may_concern_us(const char *xml, size_t len) {
         return memmem(xml, len, "<hostdev", 8) || memmem(xml, len, GPUHOOK_XML_NS, strlen(GPUHOOK_XML_NS));
 }
 
+static const char *skip_blanks(const char *p, const char *end) {
+        while (p < end && (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r'))
+                p++;
+        return p;
+}
+
+static bool starts(const char *p, const char *end, const char *lit) {
+        size_t n = strlen(lit);
+        return (size_t)(end - p) >= n && memcmp(p, lit, n) == 0;
+}
+
+/* Only libvirt's own layout is trusted: "<domain" with plain attributes,
+ * then <name> with text only (no markup: no comment, CDATA or element
+ * could hide a <uuid> in it), then <uuid>. Anything else: the parser. */
 bool domain_xml_uuid_scan(const char *xml, size_t len, char ret[UUID_STRING_LEN + 1]) {
-        const char *p = memmem(xml, len, "<uuid>", 6);
+        const char *p = xml, *end = xml + len;
         char tmp[UUID_STRING_LEN + 1];
 
-        if (!p || (size_t)(p - xml) + 6 + UUID_STRING_LEN + 7 > len)
+        p = skip_blanks(p, end);
+        if (!starts(p, end, "<domain") || p + 7 >= end || (p[7] != ' ' && p[7] != '>'))
+                return false;
+        for (p += 7; p < end && *p != '>'; p++)
+                if (*p == '<' || *p == '!' || *p == '?')
+                        return false;
+        if (p >= end)
+                return false;
+        p = skip_blanks(p + 1, end);
+        if (!starts(p, end, "<name>"))
+                return false;
+        for (p += 6; p < end && *p != '<'; p++)
+                ;
+        if (!starts(p, end, "</name>"))
+                return false;
+        p = skip_blanks(p + 7, end);
+        if (!starts(p, end, "<uuid>") || (size_t)(end - p) < 6 + UUID_STRING_LEN + 7)
                 return false;
         memcpy(tmp, p + 6, UUID_STRING_LEN);
         tmp[UUID_STRING_LEN] = 0;

@@ -16,7 +16,7 @@
 /* false: no <hostdev and no gpuhook metadata, so prepare has nothing to do. */
 bool domain_xml_may_concern_us(const char *xml, size_t len);
 
-/* The domain's UUID: libvirt writes <uuid> right after <name>, before any
- * metadata, so the first "<uuid>" element of its XML is the domain's. false
- * when there is none or it is not a well-formed UUID (ask the parser). */
+/* The domain's UUID, read only from libvirt's own layout: <domain ...>, a
+ * <name> holding plain text, then <uuid>. false for anything else (ask the
+ * parser): a comment, CDATA or element before it could hide another UUID. */
 bool domain_xml_uuid_scan(const char *xml, size_t len, char ret[UUID_STRING_LEN + 1]);

@@ -5,7 +5,7 @@
 #include "fastpath.h"
 
 static void test_uuid_scan_takes_the_domain_uuid(void) {
-        const char *xml = "<domain type='kvm'><name>vm1</name><uuid>0F6C1A3E-6A53-4F1B-9C39-6F0C5A0E7D11</uuid>"
+        const char *xml = "<domain type='kvm' id='3'>\n  <name>vm1</name>\n  <uuid>0F6C1A3E-6A53-4F1B-9C39-6F0C5A0E7D11</uuid>"
                           "<metadata><x xmlns='urn:x'><uuid>11111111-1111-4111-8111-111111111111</uuid></x></metadata></domain>";
         char uuid[UUID_STRING_LEN + 1] = "";
         CU_ASSERT_TRUE(domain_xml_uuid_scan(xml, strlen(xml), uuid));
@@ -19,6 +19,10 @@ static void test_uuid_scan_doubts_go_to_the_parser(void) {
                 "<domain><uuid> 0f6c1a3e-6a53-4f1b-9c39-6f0c5a0e7d11</uuid></domain>",     /* padded */
                 "<domain><uuid>0f6c1a3e-6a53-4f1b-9c39-6f0c5a0e7d11",                      /* truncated */
                 "<domain><uuid>0f6c1a3e6a534f1b9c396f0c5a0e7d11</uuid></domain>",          /* other spelling */
+                /* a <uuid> before the domain's own (bug 9) */
+                "<domain><!-- <uuid>11111111-1111-4111-8111-111111111111</uuid> --><name>v</name><uuid>0f6c1a3e-6a53-4f1b-9c39-6f0c5a0e7d11</uuid></domain>",
+                "<domain><name><![CDATA[<uuid>11111111-1111-4111-8111-111111111111</uuid>]]></name><uuid>0f6c1a3e-6a53-4f1b-9c39-6f0c5a0e7d11</uuid></domain>",
+                "<domain><name>v</name><x><uuid>11111111-1111-4111-8111-111111111111</uuid></x></domain>",
         };
         char uuid[UUID_STRING_LEN + 1];
         for (size_t i = 0; i < sizeof(doubtful) / sizeof(doubtful[0]); i++)
