@@ -41,13 +41,8 @@ static int load_others(struct jit_state *s, struct strset *others, char ***names
                 _cleanup_ledger_ struct ledger *l = NULL;
                 if (streq(uuids[i], s->domain->uuid))
                         continue;
-                bool had_failure = log_failure() != NULL;
-                if (ledger_open(s->cfg->state_dir, uuids[i], NULL, &l) < 0) {
-                        /* Another domain's broken ledger is not this domain's failure. */
-                        if (!had_failure)
-                                log_failure_clear();
+                if (ledger_open_other(s->cfg->state_dir, uuids[i], &l) < 0)
                         continue;
-                }
                 size_t idx = (*n_names)++;
                 (*names)[idx] = strdup(*l->domain_name ? l->domain_name : l->domain_uuid);
                 if (!(*names)[idx])

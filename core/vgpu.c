@@ -8,13 +8,7 @@
 /* Another domain's ledger holding BDF as a vGPU: its name, else NULL. */
 static char *vgpu_owner(struct jit_state *s, const char *bdf) {
         char *name = NULL;
-        bool had_failure = log_failure() != NULL;
-        if (ledger_find_owner(s->cfg->state_dir, s->domain->uuid, LEDGER_VGPU, bdf, &name) <= 0) {
-                if (!had_failure)
-                        log_failure_clear();
-                return NULL;
-        }
-        return name;
+        return ledger_find_owner(s->cfg->state_dir, s->domain->uuid, LEDGER_VGPU, bdf, &name) > 0 ? name : NULL;
 }
 
 static int prepare_one(struct jit_state *s, const struct vgpu_request *req) {

@@ -332,6 +332,15 @@ oom:
         return -ENOMEM;
 }
 
+int ledger_open_other(const char *state_dir, const char *domain_uuid, struct ledger **ret) {
+        bool had_failure = log_failure() != NULL;
+        int r = ledger_open(state_dir, domain_uuid, NULL, ret);
+        /* Another domain's broken ledger is not this domain's failure. */
+        if (r < 0 && !had_failure)
+                log_failure_clear();
+        return r;
+}
+
 int ledger_find_owner(const char *state_dir, const char *except_domain, enum ledger_kind kind, const char *id,
                       char **ret_domain_name) {
         char **uuids = NULL;
@@ -344,13 +353,8 @@ int ledger_find_owner(const char *state_dir, const char *except_domain, enum led
                 _cleanup_ledger_ struct ledger *l = NULL;
                 if (except_domain && streq(uuids[i], except_domain))
                         continue;
-                bool had_failure = log_failure() != NULL;
-                if (ledger_open(state_dir, uuids[i], NULL, &l) < 0) {
-                        /* Another domain's broken ledger is not this domain's failure. */
-                        if (!had_failure)
-                                log_failure_clear();
+                if (ledger_open_other(state_dir, uuids[i], &l) < 0)
                         continue;
-                }
                 if (ledger_find(l, kind, id)) {
                         *ret_domain_name = strdup(*l->domain_name ? l->domain_name : l->domain_uuid);
                         found = *ret_domain_name ? 1 : -ENOMEM;

@@ -67,6 +67,10 @@ struct ledger_entry *ledger_find(struct ledger *l, enum ledger_kind kind, const 
 int ledger_append(struct ledger *l, const struct ledger_entry *e);
 void ledger_drop(struct ledger *l, size_t idx);
 
+/* Open another domain's ledger to read it: a broken one is skipped (-EBADMSG
+ * and the like) without becoming the current domain's recorded failure. */
+int ledger_open_other(const char *state_dir, const char *domain_uuid, struct ledger **ret);
+
 /* Remove temp files a killed ledger write left behind. Only under the host
  * lock: every ledger write holds it, so no temp file is in use then. */
 void ledger_remove_stale_temps(const char *state_dir);
