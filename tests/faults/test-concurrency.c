@@ -82,11 +82,6 @@ static unsigned instances_on(struct testhost *t, const char *parent) {
         return n;
 }
 
-static bool mdev_present(struct testhost *t, const char *uuid) {
-        _cleanup_free_ char *p = strdup_printf("/sys/bus/mdev/devices/%s", uuid);
-        return testhost_exists(t, p);
-}
-
 static void contend(unsigned per_domain, unsigned expect_winners) {
         struct testhost *t = testhost_new("mdev-24");
         int st[N_DOMAINS];
@@ -113,7 +108,7 @@ static void contend(unsigned per_domain, unsigned expect_winners) {
                         CU_ASSERT_EQUAL(entries, per_domain);
                         for (unsigned k = 0; k < per_domain; k++) {
                                 mdev_uuid(u, i, k);
-                                CU_ASSERT_TRUE(mdev_present(t, u));
+                                CU_ASSERT_TRUE(testhost_mdev_present(t, u));
                         }
                         continue;
                 }
@@ -128,7 +123,7 @@ static void contend(unsigned per_domain, unsigned expect_winners) {
                 CU_ASSERT_FALSE(fault_ledger_exists(t, dom));
                 for (unsigned k = 0; k < per_domain; k++) {
                         mdev_uuid(u, i, k);
-                        CU_ASSERT_FALSE(mdev_present(t, u));
+                        CU_ASSERT_FALSE(testhost_mdev_present(t, u));
                 }
         }
         unsigned total = 0;
@@ -225,7 +220,7 @@ static void test_lock_wait_bounded_with_clear_error(void) {
                 CU_ASSERT_PTR_EQUAL(strchr(t->err, '\n'), t->err + strlen(t->err) - 1);
                 CU_ASSERT(ms < 10000); /* bounded (1 s asked; generous for slow CI) */
                 /* nothing changed: the vGPU and its ledger are still there */
-                CU_ASSERT_TRUE(mdev_present(t, u));
+                CU_ASSERT_TRUE(testhost_mdev_present(t, u));
                 CU_ASSERT_TRUE(fault_ledger_exists(t, dom));
         }
         /* what needs no lock does not wait for it */
@@ -249,7 +244,7 @@ static void test_lock_wait_bounded_with_clear_error(void) {
                 (unsigned long long)ms, r);
         CU_ASSERT_EQUAL(r, 0);
         CU_ASSERT(ms >= 1400);
-        CU_ASSERT_FALSE(mdev_present(t, u));
+        CU_ASSERT_FALSE(testhost_mdev_present(t, u));
         CU_ASSERT_FALSE(fault_ledger_exists(t, dom));
         close(fd);
         testhost_free(t);

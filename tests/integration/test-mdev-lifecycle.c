@@ -38,20 +38,6 @@ static char *domain_with(const char *name, const char *dom_uuid, const char *typ
         return xml;
 }
 
-static bool mdev_present(struct testhost *t, const char *uuid) {
-        _cleanup_free_ char *p = strdup_printf("/sys/bus/mdev/devices/%s", uuid);
-        return testhost_exists(t, p);
-}
-
-static char *mdev_parent(struct testhost *t, const char *uuid) {
-        _cleanup_free_ char *p = strdup_printf("%s/sys/bus/mdev/devices/%s", t->dir, uuid);
-        char real[4096];
-        if (!realpath(p, real))
-                return NULL;
-        *strrchr(real, '/') = 0;
-        return strdup(strrchr(real, '/') + 1);
-}
-
 static void test_vgpu_lifecycle_v100(void) {
         struct testhost *t = testhost_new("v100");
         const char *uuids[] = { U1 };
@@ -67,8 +53,8 @@ static void test_vgpu_lifecycle_v100(void) {
                         fprintf(stderr, "%s %s: %s\n", LIFECYCLE[i][0], LIFECYCLE[i][1], t->err);
                 if (i < ELEMENTSOF(LIFECYCLE) - 1) {
                         /* between prepare and release the vGPU exists on the V100 */
-                        CU_ASSERT_TRUE(mdev_present(t, U1));
-                        _cleanup_free_ char *parent = mdev_parent(t, U1);
+                        CU_ASSERT_TRUE(testhost_mdev_present(t, U1));
+                        _cleanup_free_ char *parent = testhost_mdev_parent(t, U1);
                         CU_ASSERT_STRING_EQUAL(parent ? parent : "", V100);
                         CU_ASSERT_EQUAL(testhost_available(t, V100, "nvidia-300"), 1);
                         CU_ASSERT_EQUAL(testhost_available(t, V100, "nvidia-299"), 0); /* one type per GPU */
@@ -76,7 +62,7 @@ static void test_vgpu_lifecycle_v100(void) {
                         CU_ASSERT_STRING_EQUAL(api ? api : "", "vfio-pci");
                 }
         }
-        CU_ASSERT_FALSE(mdev_present(t, U1));
+        CU_ASSERT_FALSE(testhost_mdev_present(t, U1));
         CU_ASSERT_EQUAL(testhost_available(t, V100, "nvidia-300"), 2);
         CU_ASSERT_EQUAL(testhost_available(t, V100, "nvidia-299"), 4);
         _cleanup_free_ char *ledger = testhost_state_path(t, "domains/" DOM_UUID ".xml");
@@ -94,7 +80,7 @@ static void test_type_by_name_and_named_parent(void) {
         CU_ASSERT_STRING_EQUAL(type ? type : "", "GRID V100-16C");
         CU_ASSERT_EQUAL(testhost_available(t, V100, "nvidia-301"), 0);
         CU_ASSERT_EQUAL(testhost_hook(t, xml, "vm1", "release", "end"), 0);
-        CU_ASSERT_FALSE(mdev_present(t, U1));
+        CU_ASSERT_FALSE(testhost_mdev_present(t, U1));
         testhost_free(t);
 }
 
@@ -104,10 +90,10 @@ static void test_foreign_mdev_untouched(void) {
 
         /* Somebody else (Nova, oVirt, a human) created it. */
         CU_ASSERT_EQUAL(testhost_sh(t, NULL, "mdevctl start -u %s -p %s -t nvidia-299", U2, V100), 0);
-        CU_ASSERT_TRUE(mdev_present(t, U2));
+        CU_ASSERT_TRUE(testhost_mdev_present(t, U2));
         for (size_t i = 0; i < ELEMENTSOF(LIFECYCLE); i++)
                 CU_ASSERT_EQUAL(testhost_hook(t, xml, "vm1", LIFECYCLE[i][0], LIFECYCLE[i][1]), 0);
-        CU_ASSERT_TRUE(mdev_present(t, U2)); /* never destroyed by gpuhook */
+        CU_ASSERT_TRUE(testhost_mdev_present(t, U2)); /* never destroyed by gpuhook */
         CU_ASSERT_EQUAL(testhost_writes_matching(t, "/" U2 "/remove"), 0);
         testhost_free(t);
 }
@@ -117,11 +103,11 @@ static void test_mdevctl_definition_started_and_stopped(void) {
         _cleanup_free_ char *dev = testhost_mdev_hostdev(U3, NULL), *xml = testhost_domain_xml("vm1", DOM_UUID, dev, NULL);
 
         CU_ASSERT_EQUAL(testhost_sh(t, NULL, "mdevctl define -u %s -p %s -t nvidia-300", U3, V100), 0);
-        CU_ASSERT_FALSE(mdev_present(t, U3));
+        CU_ASSERT_FALSE(testhost_mdev_present(t, U3));
         CU_ASSERT_EQUAL(testhost_hook(t, xml, "vm1", "prepare", "begin"), 0);
-        CU_ASSERT_TRUE(mdev_present(t, U3));
+        CU_ASSERT_TRUE(testhost_mdev_present(t, U3));
         CU_ASSERT_EQUAL(testhost_hook(t, xml, "vm1", "release", "end"), 0);
-        CU_ASSERT_FALSE(mdev_present(t, U3));
+        CU_ASSERT_FALSE(testhost_mdev_present(t, U3));
         /* stopped, never undefined */
         CU_ASSERT_EQUAL(testhost_sh(t, NULL, "mdevctl list --defined"), 0);
         CU_ASSERT_PTR_NOT_NULL(strstr(t->out, U3));
@@ -234,9 +220,9 @@ static void test_uuid_held_by_another_domain(void) {
         CU_ASSERT_EQUAL(testhost_hook(t, b, "vm-b", "prepare", "begin"), 1);
         CU_ASSERT_PTR_NOT_NULL(strstr(t->err, "held by domain 'vm-a'"));
         CU_ASSERT_EQUAL(testhost_hook(t, b, "vm-b", "release", "end"), 0);
-        CU_ASSERT_TRUE(mdev_present(t, U1)); /* vm-b's release never touches vm-a's device */
+        CU_ASSERT_TRUE(testhost_mdev_present(t, U1)); /* vm-b's release never touches vm-a's device */
         CU_ASSERT_EQUAL(testhost_hook(t, a, "vm-a", "release", "end"), 0);
-        CU_ASSERT_FALSE(mdev_present(t, U1));
+        CU_ASSERT_FALSE(testhost_mdev_present(t, U1));
         testhost_free(t);
 }
 

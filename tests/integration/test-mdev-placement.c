@@ -25,17 +25,8 @@ static char *vm(const char *name, const char *dom_uuid, const char *numatune, co
         return xml;
 }
 
-static char *parent_of(struct testhost *t, const char *uuid) {
-        _cleanup_free_ char *p = strdup_printf("%s/sys/bus/mdev/devices/%s", t->dir, uuid);
-        char real[4096];
-        if (!realpath(p, real))
-                return strdup("(none)");
-        *strrchr(real, '/') = 0;
-        return strdup(strrchr(real, '/') + 1);
-}
-
 static void assert_parent(struct testhost *t, const char *uuid, const char *want) {
-        _cleanup_free_ char *p = parent_of(t, uuid);
+        _cleanup_free_ char *p = testhost_mdev_parent(t, uuid);
         if (!streq(p, want))
                 fprintf(stderr, "%s landed on %s, expected %s\n", uuid, p, want);
         CU_ASSERT_STRING_EQUAL(p, want);

@@ -26,14 +26,6 @@ static const struct {
         { RTX_UCSI, "nvidia-gpu" },
 };
 
-static char *pci_hostdev(const char *bdf, const char *managed) {
-        unsigned dom, bus, slot, fn;
-        if (sscanf(bdf, "%x:%x:%x.%x", &dom, &bus, &slot, &fn) != 4)
-                abort();
-        return strdup_printf("<hostdev mode='subsystem' type='pci' managed='%s'><source><address domain='0x%04x' bus='0x%02x' slot='0x%02x' function='0x%x'/></source></hostdev>\n",
-                             managed, dom, bus, slot, fn);
-}
-
 static char *domain(const char *devices, const char *meta_inner) {
         _cleanup_free_ char *meta = meta_inner ? strdup_printf("<gpuhook:devices xmlns:gpuhook='urn:gpuhook:domain:1'>%s</gpuhook:devices>", meta_inner) : NULL;
         return testhost_domain_xml("pcivm", DOM_UUID, devices, meta);
@@ -59,7 +51,7 @@ static bool ledger_exists(struct testhost *t) {
 
 static void test_whole_group_to_vfio_and_back(void) {
         struct testhost *t = testhost_new("desktop-rtx");
-        _cleanup_free_ char *dev = pci_hostdev(RTX, "no"), *xml = domain(dev, NULL);
+        _cleanup_free_ char *dev = testhost_pci_hostdev(RTX, "no"), *xml = domain(dev, NULL);
 
         for (size_t i = 0; i < ELEMENTSOF(rtx_functions); i++)
                 ASSERT_DRIVER(t, rtx_functions[i].bdf, rtx_functions[i].driver);
@@ -89,7 +81,7 @@ static void test_whole_group_to_vfio_and_back(void) {
 
 static void test_managed_yes_stays_libvirts(void) {
         struct testhost *t = testhost_new("desktop-rtx");
-        _cleanup_free_ char *dev = pci_hostdev(RTX, "yes"), *xml = domain(dev, NULL);
+        _cleanup_free_ char *dev = testhost_pci_hostdev(RTX, "yes"), *xml = domain(dev, NULL);
 
         CU_ASSERT_EQUAL(testhost_hook(t, xml, "pcivm", "prepare", "begin"), 0);
         ASSERT_DRIVER(t, RTX, "nvidia"); /* libvirt detaches it after prepare */
@@ -105,7 +97,7 @@ static void test_managed_yes_stays_libvirts(void) {
 
 static void test_no_acs_group_refused_then_allowed(void) {
         struct testhost *t = testhost_new("noacs");
-        _cleanup_free_ char *dev = pci_hostdev("0000:01:00.0", "no"), *xml = domain(dev, NULL);
+        _cleanup_free_ char *dev = testhost_pci_hostdev("0000:01:00.0", "no"), *xml = domain(dev, NULL);
 
         CU_ASSERT_EQUAL(testhost_hook(t, xml, "pcivm", "prepare", "begin"), 1);
         CU_ASSERT_PTR_NOT_NULL(strstr(t->err, "IOMMU group 12"));
@@ -131,7 +123,7 @@ static void test_no_acs_group_refused_then_allowed(void) {
 
 static void test_allow_devices_in_config(void) {
         struct testhost *t = testhost_new("noacs");
-        _cleanup_free_ char *dev = pci_hostdev("0000:01:00.0", "no"), *xml = domain(dev, NULL);
+        _cleanup_free_ char *dev = testhost_pci_hostdev("0000:01:00.0", "no"), *xml = domain(dev, NULL);
         testhost_config(t, "allow_devices = 0000:02:00.0\n");
         CU_ASSERT_EQUAL(testhost_hook(t, xml, "pcivm", "prepare", "begin"), 0);
         ASSERT_DRIVER(t, "0000:02:00.0", "vfio-pci");
@@ -142,7 +134,7 @@ static void test_allow_devices_in_config(void) {
 
 static void test_boot_console_refused_then_released_and_restored(void) {
         struct testhost *t = testhost_new("desktop-rtx");
-        _cleanup_free_ char *dev = pci_hostdev(IGPU, "no"), *xml = domain(dev, NULL);
+        _cleanup_free_ char *dev = testhost_pci_hostdev(IGPU, "no"), *xml = domain(dev, NULL);
 
         CU_ASSERT_EQUAL(testhost_hook(t, xml, "pcivm", "prepare", "begin"), 1);
         CU_ASSERT_PTR_NOT_NULL(strstr(t->err, IGPU " drives the host's boot console"));
@@ -170,7 +162,7 @@ static void test_boot_console_refused_then_released_and_restored(void) {
 
 static void test_device_in_use_refused_with_holders(void) {
         struct testhost *t = testhost_new("desktop-rtx");
-        _cleanup_free_ char *dev = pci_hostdev(RTX, "no"), *xml = domain(dev, NULL);
+        _cleanup_free_ char *dev = testhost_pci_hostdev(RTX, "no"), *xml = domain(dev, NULL);
         _cleanup_free_ char *hook = strdup_printf("%s/hooks/gpuhook", testhost_build_root());
         /* A "display server" holds the RTX's DRM node while the VM starts. */
         _cleanup_free_ char *cmd = strdup_printf("sleep 30 3</dev/dri/card1 & holder=$!; sleep 0.3; "
@@ -189,7 +181,7 @@ static void test_sigkill_midway_then_release_restores(void) {
         static const char *const steps[] = { "pci-recorded", "pci-bound" };
         for (size_t s = 0; s < ELEMENTSOF(steps); s++) {
                 struct testhost *t = testhost_new("desktop-rtx");
-                _cleanup_free_ char *dev = pci_hostdev(RTX, "no"), *xml = domain(dev, NULL);
+                _cleanup_free_ char *dev = testhost_pci_hostdev(RTX, "no"), *xml = domain(dev, NULL);
                 _cleanup_free_ char *cmd = strdup_printf("GPUHOOK_FAULT_KILL_AT=%s exec %s/hooks/gpuhook pcivm prepare begin -",
                                                          steps[s], testhost_build_root());
                 const char *argv[] = { "/bin/sh", "-c", cmd, NULL };
@@ -207,7 +199,7 @@ static void test_sigkill_midway_then_release_restores(void) {
 
 static void test_failed_rebind_left_on_vfio_and_kept(void) {
         struct testhost *t = testhost_new_with("desktop-rtx", "# gpuhook-sim: " RTX_AUDIO " rebind-fails=yes");
-        _cleanup_free_ char *dev = pci_hostdev(RTX, "no"), *xml = domain(dev, NULL);
+        _cleanup_free_ char *dev = testhost_pci_hostdev(RTX, "no"), *xml = domain(dev, NULL);
         testhost_config(t, "bind_timeout = 1\n");
 
         CU_ASSERT_EQUAL(testhost_hook(t, xml, "pcivm", "prepare", "begin"), 0);
@@ -226,7 +218,7 @@ static void test_failed_rebind_left_on_vfio_and_kept(void) {
 
 static void test_stuck_unbind_is_bounded(void) {
         struct testhost *t = testhost_new_with("desktop-rtx", "# gpuhook-sim: " RTX_USB " unbind-hangs=20");
-        _cleanup_free_ char *dev = pci_hostdev(RTX, "no"), *xml = domain(dev, NULL);
+        _cleanup_free_ char *dev = testhost_pci_hostdev(RTX, "no"), *xml = domain(dev, NULL);
         testhost_config(t, "bind_timeout = 1\n");
         uint64_t start = now_usec();
         CU_ASSERT_EQUAL(testhost_hook(t, xml, "pcivm", "prepare", "begin"), 1);
@@ -237,7 +229,7 @@ static void test_stuck_unbind_is_bounded(void) {
 
 static void test_vfio_pci_loaded_on_demand(void) {
         struct testhost *t = testhost_new_with("datacenter-a100", "# gpuhook-sim: * vfio-pci-loaded=no");
-        _cleanup_free_ char *dev = pci_hostdev("0000:41:00.0", "no"), *xml = domain(dev, NULL);
+        _cleanup_free_ char *dev = testhost_pci_hostdev("0000:41:00.0", "no"), *xml = domain(dev, NULL);
         CU_ASSERT_FALSE(testhost_exists(t, "/sys/bus/pci/drivers/vfio-pci"));
         CU_ASSERT_EQUAL(testhost_hook(t, xml, "pcivm", "prepare", "begin"), 0);
         if (t->status)
@@ -252,7 +244,7 @@ static void test_vfio_pci_loaded_on_demand(void) {
 
 static void test_prepare_twice_is_idempotent(void) {
         struct testhost *t = testhost_new("datacenter-a100");
-        _cleanup_free_ char *dev = pci_hostdev("0000:41:00.0", "no"), *xml = domain(dev, NULL);
+        _cleanup_free_ char *dev = testhost_pci_hostdev("0000:41:00.0", "no"), *xml = domain(dev, NULL);
         CU_ASSERT_EQUAL(testhost_hook(t, xml, "pcivm", "prepare", "begin"), 0);
         CU_ASSERT_EQUAL(testhost_hook(t, xml, "pcivm", "prepare", "begin"), 0);
         CU_ASSERT_EQUAL(testhost_writes_matching(t, "0000:41:00.0/driver_override \"vfio-pci\""), 1);
@@ -264,7 +256,7 @@ static void test_prepare_twice_is_idempotent(void) {
 
 static void test_missing_device_and_no_iommu_messages(void) {
         struct testhost *t = testhost_new("datacenter-a100");
-        _cleanup_free_ char *dev = pci_hostdev("0000:99:00.0", "no"), *xml = domain(dev, NULL);
+        _cleanup_free_ char *dev = testhost_pci_hostdev("0000:99:00.0", "no"), *xml = domain(dev, NULL);
         CU_ASSERT_EQUAL(testhost_hook(t, xml, "pcivm", "prepare", "begin"), 1);
         CU_ASSERT_PTR_NOT_NULL(strstr(t->err, "PCI device 0000:99:00.0 is not on this host"));
         testhost_free(t);

@@ -9,14 +9,6 @@
 #define U1 "c1c1c1c1-0000-4000-8000-000000000001"
 #define U2 "c1c1c1c1-0000-4000-8000-000000000002"
 
-static char *pci_hostdev(const char *bdf, const char *managed) {
-        unsigned dom, bus, slot, fn;
-        if (sscanf(bdf, "%x:%x:%x.%x", &dom, &bus, &slot, &fn) != 4)
-                abort();
-        return strdup_printf("<hostdev mode='subsystem' type='pci' managed='%s'><source><address domain='0x%04x' bus='0x%02x' slot='0x%02x' function='0x%x'/></source></hostdev>",
-                             managed, dom, bus, slot, fn);
-}
-
 static char *vm(const char *n, const char *devices, const char *meta) {
         _cleanup_free_ char *dom_uuid = strdup_printf(DOM "%c", n[strlen(n) - 1]);
         _cleanup_free_ char *wrapped = strdup_printf("<gpuhook:devices xmlns:gpuhook='urn:gpuhook:domain:1'>%s</gpuhook:devices>", meta);
@@ -26,20 +18,6 @@ static char *vm(const char *n, const char *devices, const char *meta) {
 static char *mdev_vm(const char *n, const char *uuid, const char *model, const char *meta) {
         _cleanup_free_ char *h = testhost_mdev_hostdev(uuid, model);
         return vm(n, h, meta);
-}
-
-static char *parent_of(struct testhost *t, const char *uuid) {
-        _cleanup_free_ char *p = strdup_printf("%s/sys/bus/mdev/devices/%s", t->dir, uuid);
-        char real[4096];
-        if (!realpath(p, real))
-                return strdup("(none)");
-        *strrchr(real, '/') = 0;
-        return strdup(strrchr(real, '/') + 1);
-}
-
-static bool mdev_present(struct testhost *t, const char *uuid) {
-        _cleanup_free_ char *p = strdup_printf("/sys/bus/mdev/devices/%s", uuid);
-        return testhost_exists(t, p);
 }
 
 static void test_nvidia_legacy_params_written_with_newline_rule(void) {
@@ -56,7 +34,7 @@ static void test_nvidia_legacy_params_written_with_newline_rule(void) {
         CU_ASSERT_STRING_EQUAL(params ? params : "", "frame_rate_limiter=0,enable_uvm=1");
         CU_ASSERT_EQUAL(testhost_writes_matching(t, "vgpu_params \"frame_rate_limiter=0,enable_uvm=1\\n\" 0"), 1);
         CU_ASSERT_EQUAL(testhost_hook(t, xml, "vm1", "release", "end"), 0);
-        CU_ASSERT_FALSE(mdev_present(t, U1));
+        CU_ASSERT_FALSE(testhost_mdev_present(t, U1));
         testhost_free(t);
 }
 
@@ -84,9 +62,9 @@ static void test_nvidia_teardown_waits_for_holders(void) {
         const char *argv[] = { "/bin/sh", "-c", cmd, NULL };
         CU_ASSERT_EQUAL(testhost_run(t, xml, argv), 1);
         CU_ASSERT_PTR_NOT_NULL(strstr(t->err, "mdev " U1 " on 0000:3b:00.0 is still open in"));
-        CU_ASSERT_TRUE(mdev_present(t, U1)); /* not removed under the holder */
+        CU_ASSERT_TRUE(testhost_mdev_present(t, U1)); /* not removed under the holder */
         CU_ASSERT_EQUAL(testhost_hook(t, xml, "vm1", "release", "end"), 0); /* holder gone: released */
-        CU_ASSERT_FALSE(mdev_present(t, U1));
+        CU_ASSERT_FALSE(testhost_mdev_present(t, U1));
         testhost_free(t);
 }
 
@@ -95,13 +73,13 @@ static void test_nvidia_mdev_on_vf_placement_per_card(void) {
         _cleanup_free_ char *a = mdev_vm("vm1", U1, NULL, "<gpuhook:mdev uuid='" U1 "' type='NVIDIA A100-4C'/>");
         _cleanup_free_ char *b = mdev_vm("vm2", U2, NULL, "<gpuhook:mdev uuid='" U2 "' type='NVIDIA A100-8C'/>");
         CU_ASSERT_EQUAL(testhost_hook(t, a, "vm1", "prepare", "begin"), 0);
-        _cleanup_free_ char *pa = parent_of(t, U1);
+        _cleanup_free_ char *pa = testhost_mdev_parent(t, U1);
         CU_ASSERT_STRING_EQUAL(pa, "0000:41:00.4"); /* a VF of the first card */
         /* the first card hosts A100-4C on one VF: 8C must go to the other card */
         CU_ASSERT_EQUAL(testhost_hook(t, b, "vm2", "prepare", "begin"), 0);
         if (t->status)
                 fprintf(stderr, "%s\n", t->err);
-        _cleanup_free_ char *pb = parent_of(t, U2);
+        _cleanup_free_ char *pb = testhost_mdev_parent(t, U2);
         CU_ASSERT_EQUAL(strncmp(pb, "0000:81:", 8), 0);
         CU_ASSERT_EQUAL(testhost_hook(t, a, "vm1", "release", "end"), 0);
         CU_ASSERT_EQUAL(testhost_hook(t, b, "vm2", "release", "end"), 0);
@@ -117,14 +95,14 @@ static void test_nvidia_mdev_on_vf_spread_and_compact(void) {
         _cleanup_free_ char *spread = vm("vm3", devs, "<gpuhook:mdev uuid='d1d1d1d1-0000-4000-8000-000000000001' type='nvidia-471' placement='spread'/>"
                                                       "<gpuhook:mdev uuid='d1d1d1d1-0000-4000-8000-000000000002' type='nvidia-471' placement='spread'/>");
         CU_ASSERT_EQUAL(testhost_hook(t, spread, "vm3", "prepare", "begin"), 0);
-        _cleanup_free_ char *p0 = parent_of(t, u[0]), *p1 = parent_of(t, u[1]);
+        _cleanup_free_ char *p0 = testhost_mdev_parent(t, u[0]), *p1 = testhost_mdev_parent(t, u[1]);
         CU_ASSERT_NOT_EQUAL(strncmp(p0, p1, 8), 0); /* two cards */
         CU_ASSERT_EQUAL(testhost_hook(t, spread, "vm3", "release", "end"), 0);
 
         _cleanup_free_ char *compact = vm("vm4", devs, "<gpuhook:mdev uuid='d1d1d1d1-0000-4000-8000-000000000001' type='nvidia-471'/>"
                                                        "<gpuhook:mdev uuid='d1d1d1d1-0000-4000-8000-000000000002' type='nvidia-471'/>");
         CU_ASSERT_EQUAL(testhost_hook(t, compact, "vm4", "prepare", "begin"), 0);
-        _cleanup_free_ char *c0 = parent_of(t, u[0]), *c1 = parent_of(t, u[1]);
+        _cleanup_free_ char *c0 = testhost_mdev_parent(t, u[0]), *c1 = testhost_mdev_parent(t, u[1]);
         CU_ASSERT_EQUAL(strncmp(c0, c1, 8), 0); /* one card, two of its VFs */
         CU_ASSERT_STRING_NOT_EQUAL(c0, c1);
         CU_ASSERT_EQUAL(testhost_hook(t, compact, "vm4", "release", "end"), 0);
@@ -135,7 +113,7 @@ static void test_nvidia_mdev_on_vf_spread_and_compact(void) {
 
 static void test_nvidia_vendor_vfio_vgpu_lifecycle(void) {
         struct testhost *t = testhost_new("l40s-vfio");
-        _cleanup_free_ char *dev = pci_hostdev(L40S_VF, "no");
+        _cleanup_free_ char *dev = testhost_pci_hostdev(L40S_VF, "no");
         _cleanup_free_ char *xml = vm("vm5", dev, "<gpuhook:vgpu address='" L40S_VF "' type='NVIDIA L40S-8Q'/>");
         CU_ASSERT_EQUAL(testhost_hook(t, xml, "vm5", "prepare", "begin"), 0);
         if (t->status)
@@ -153,7 +131,7 @@ static void test_nvidia_vendor_vfio_vgpu_lifecycle(void) {
 
 static void test_nvidia_vendor_vfio_refusals(void) {
         struct testhost *t = testhost_new("l40s-vfio");
-        _cleanup_free_ char *dev = pci_hostdev(L40S_VF, "no"), *managed = pci_hostdev(L40S_VF, "yes");
+        _cleanup_free_ char *dev = testhost_pci_hostdev(L40S_VF, "no"), *managed = testhost_pci_hostdev(L40S_VF, "yes");
         /* somebody else's vGPU on the VF */
         CU_ASSERT_EQUAL(testhost_sh(t, NULL, "printf 1157 > /sys/bus/pci/devices/%s/nvidia/current_vgpu_type", L40S_VF), 0);
         _cleanup_free_ char *xml = vm("vm5", dev, "<gpuhook:vgpu address='" L40S_VF "' type='1159'/>");
@@ -164,7 +142,7 @@ static void test_nvidia_vendor_vfio_refusals(void) {
         _cleanup_free_ char *cur = testhost_read(t, "/sys/bus/pci/devices/" L40S_VF "/nvidia/current_vgpu_type");
         CU_ASSERT_STRING_EQUAL(cur ? cur : "", "1157");
         /* homogeneous card: another size is not creatable now; the error lists what is */
-        _cleanup_free_ char *dev5 = pci_hostdev("0000:c1:00.5", "no");
+        _cleanup_free_ char *dev5 = testhost_pci_hostdev("0000:c1:00.5", "no");
         _cleanup_free_ char *other = vm("vm6", dev5, "<gpuhook:vgpu address='0000:c1:00.5' type='NVIDIA L40S-8Q'/>");
         CU_ASSERT_EQUAL(testhost_hook(t, other, "vm6", "prepare", "begin"), 1);
         CU_ASSERT_PTR_NOT_NULL(strstr(t->err, "cannot be created on VF 0000:c1:00.5 now; it can create: 1157 (NVIDIA L40S-4Q)"));
@@ -177,7 +155,7 @@ static void test_nvidia_vendor_vfio_refusals(void) {
 
 static void test_nvidia_vendor_vfio_release_retries_while_busy(void) {
         struct testhost *t = testhost_new_with("l40s-vfio", "# gpuhook-sim: 0000:c1:00.0 release-busy=2");
-        _cleanup_free_ char *dev = pci_hostdev(L40S_VF, "no");
+        _cleanup_free_ char *dev = testhost_pci_hostdev(L40S_VF, "no");
         _cleanup_free_ char *xml = vm("vm5", dev, "<gpuhook:vgpu address='" L40S_VF "' type='NVIDIA L40S-8Q'/>");
         CU_ASSERT_EQUAL(testhost_hook(t, xml, "vm5", "prepare", "begin"), 0);
         CU_ASSERT_EQUAL(testhost_hook(t, xml, "vm5", "release", "end"), 0);
@@ -189,7 +167,7 @@ static void test_nvidia_vendor_vfio_release_retries_while_busy(void) {
 
 static void test_nvidia_vfs_not_enabled(void) {
         struct testhost *t = testhost_new("l40s-vfio");
-        _cleanup_free_ char *dev = pci_hostdev("0000:e1:00.4", "no");
+        _cleanup_free_ char *dev = testhost_pci_hostdev("0000:e1:00.4", "no");
         _cleanup_free_ char *xml = vm("vm8", dev, "<gpuhook:vgpu address='0000:e1:00.4' type='NVIDIA L40S-8Q'/>");
         CU_ASSERT_EQUAL(testhost_hook(t, xml, "vm8", "prepare", "begin"), 1);
         CU_ASSERT_PTR_NOT_NULL(strstr(t->err, "/usr/lib/nvidia/sriov-manage -e"));
@@ -211,7 +189,7 @@ static void test_type_by_name_on_every_nvidia_generation(void) {
                 _cleanup_free_ char *name = testhost_read(t, "/sys/bus/mdev/devices/" U1 "/mdev_type/name");
                 CU_ASSERT_STRING_EQUAL(name ? name : "", gens[i].type);
                 CU_ASSERT_EQUAL(testhost_hook(t, xml, "vm1", "release", "end"), 0);
-                CU_ASSERT_FALSE(mdev_present(t, U1));
+                CU_ASSERT_FALSE(testhost_mdev_present(t, U1));
                 testhost_free(t);
         }
 }
@@ -229,10 +207,10 @@ static void test_intel_gvtg_and_gvt_disabled(void) {
         struct testhost *t = testhost_new("intel-gvtg");
         _cleanup_free_ char *xml = mdev_vm("vm1", U1, NULL, "<gpuhook:mdev uuid='" U1 "' type='i915-GVTg_V5_4'/>");
         CU_ASSERT_EQUAL(testhost_hook(t, xml, "vm1", "prepare", "begin"), 0);
-        CU_ASSERT_TRUE(mdev_present(t, U1));
+        CU_ASSERT_TRUE(testhost_mdev_present(t, U1));
         CU_ASSERT_TRUE(testhost_exists(t, "/sys/bus/mdev/devices/" U1 "/intel_vgpu"));
         CU_ASSERT_EQUAL(testhost_hook(t, xml, "vm1", "release", "end"), 0);
-        CU_ASSERT_FALSE(mdev_present(t, U1));
+        CU_ASSERT_FALSE(testhost_mdev_present(t, U1));
         testhost_free(t);
 
         t = testhost_new("intel-nogvt");
@@ -243,7 +221,7 @@ static void test_intel_gvtg_and_gvt_disabled(void) {
 
 static void test_intel_xe_sriov_vf_enabled_on_demand(void) {
         struct testhost *t = testhost_new("intel-xe-sriov");
-        _cleanup_free_ char *dev = pci_hostdev("0000:03:00.2", "no"), *xml = vm("vm9", dev, "");
+        _cleanup_free_ char *dev = testhost_pci_hostdev("0000:03:00.2", "no"), *xml = vm("vm9", dev, "");
         CU_ASSERT_FALSE(testhost_exists(t, "/sys/bus/pci/devices/0000:03:00.2"));
         CU_ASSERT_EQUAL(testhost_hook(t, xml, "vm9", "prepare", "begin"), 0);
         if (t->status)
@@ -258,7 +236,7 @@ static void test_intel_xe_sriov_vf_enabled_on_demand(void) {
         CU_ASSERT_STRING_EQUAL(n2 ? n2 : "", "0");
         CU_ASSERT_FALSE(testhost_exists(t, "/sys/bus/pci/devices/0000:03:00.2"));
         /* beyond sriov_totalvfs */
-        _cleanup_free_ char *far = pci_hostdev("0000:03:01.0", "no"), *xml2 = vm("vm9", far, "");
+        _cleanup_free_ char *far = testhost_pci_hostdev("0000:03:01.0", "no"), *xml2 = vm("vm9", far, "");
         CU_ASSERT_EQUAL(testhost_hook(t, xml2, "vm9", "prepare", "begin"), 1);
         CU_ASSERT_PTR_NOT_NULL(strstr(t->err, "0000:03:01.0 is not on this host"));
         testhost_free(t);
@@ -266,8 +244,8 @@ static void test_intel_xe_sriov_vf_enabled_on_demand(void) {
 
 static void test_intel_xe_sriov_busy_rule(void) {
         struct testhost *t = testhost_new("intel-xe-sriov");
-        _cleanup_free_ char *d1 = pci_hostdev("0000:03:00.1", "no"), *x1 = vm("vm1", d1, "");
-        _cleanup_free_ char *d3 = pci_hostdev("0000:03:00.3", "no"), *x3 = vm("vm3", d3, "");
+        _cleanup_free_ char *d1 = testhost_pci_hostdev("0000:03:00.1", "no"), *x1 = vm("vm1", d1, "");
+        _cleanup_free_ char *d3 = testhost_pci_hostdev("0000:03:00.3", "no"), *x3 = vm("vm3", d3, "");
         CU_ASSERT_EQUAL(testhost_hook(t, x1, "vm1", "prepare", "begin"), 0);
         /* growing 1 -> 3 VFs goes through 0, which would pull VF .1 from vm1 */
         CU_ASSERT_EQUAL(testhost_hook(t, x3, "vm3", "prepare", "begin"), 1);
@@ -288,7 +266,7 @@ static void test_intel_xe_sriov_busy_rule(void) {
 
 static void test_amd_mxgpu_vf_and_gim_message(void) {
         struct testhost *t = testhost_new("amd-mxgpu");
-        _cleanup_free_ char *dev = pci_hostdev("0000:05:02.1", "no"), *xml = vm("vma", dev, "");
+        _cleanup_free_ char *dev = testhost_pci_hostdev("0000:05:02.1", "no"), *xml = vm("vma", dev, "");
         _cleanup_free_ char *before = testhost_pci_driver(t, "0000:05:02.1");
         CU_ASSERT_EQUAL(testhost_hook(t, xml, "vma", "prepare", "begin"), 0);
         if (t->status)
@@ -299,7 +277,7 @@ static void test_amd_mxgpu_vf_and_gim_message(void) {
         _cleanup_free_ char *after = testhost_pci_driver(t, "0000:05:02.1");
         CU_ASSERT_STRING_EQUAL(after, before);
         /* a VF gim did not create: the count cannot change through sysfs */
-        _cleanup_free_ char *dev2 = pci_hostdev("0000:05:02.5", "no"), *xml2 = vm("vmb", dev2, "");
+        _cleanup_free_ char *dev2 = testhost_pci_hostdev("0000:05:02.5", "no"), *xml2 = vm("vmb", dev2, "");
         CU_ASSERT_EQUAL(testhost_hook(t, xml2, "vmb", "prepare", "begin"), 1);
         CU_ASSERT_PTR_NOT_NULL(strstr(t->err, "created by its driver gim at load"));
         CU_ASSERT_PTR_NOT_NULL(strstr(t->err, "vf_num=6"));
@@ -312,7 +290,7 @@ static void test_s390_ccw_and_ap(void) {
         _cleanup_free_ char *ap = mdev_vm("vm2", U2, "vfio-ap", "<gpuhook:mdev uuid='" U2 "' type='vfio_ap-passthrough'/>");
         CU_ASSERT_EQUAL(testhost_hook(t, ccw, "vm1", "prepare", "begin"), 0);
         CU_ASSERT_EQUAL(testhost_hook(t, ap, "vm2", "prepare", "begin"), 0);
-        _cleanup_free_ char *p1 = parent_of(t, U1), *p2 = parent_of(t, U2);
+        _cleanup_free_ char *p1 = testhost_mdev_parent(t, U1), *p2 = testhost_mdev_parent(t, U2);
         CU_ASSERT_STRING_EQUAL(p1, "0.0.0313");
         CU_ASSERT_STRING_EQUAL(p2, "matrix");
         /* the model must match the type's device_api */
@@ -340,7 +318,7 @@ static void test_callout_vetoes_impossible_start(void) {
         CU_ASSERT_EQUAL(testhost_sh(t, NULL, "mdevctl start -u %s -p 0000:41:00.0 -t nvidia-299", U1), 0);
         CU_ASSERT_NOT_EQUAL(testhost_sh(t, NULL, "mdevctl start -u %s -p 0000:41:00.0 -t nvidia-300", U2), 0);
         CU_ASSERT_PTR_NOT_NULL(strstr(t->err, "0000:41:00.0 already hosts nvidia-299; nvidia-300 cannot be added until it is empty"));
-        CU_ASSERT_FALSE(mdev_present(t, U2));
+        CU_ASSERT_FALSE(testhost_mdev_present(t, U2));
         testhost_free(t);
 }
 
@@ -372,7 +350,7 @@ static void test_callout_leaves_other_types_alone(void) {
                                     testhost_build_root(), U1),
                         2);
         CU_ASSERT_EQUAL(testhost_sh(t, NULL, "mdevctl start -u %s -p mtty -t mtty-1", U1), 0);
-        CU_ASSERT_TRUE(mdev_present(t, U1));
+        CU_ASSERT_TRUE(testhost_mdev_present(t, U1));
         testhost_free(t);
 }
 

@@ -200,3 +200,25 @@ char *testhost_pci_driver(struct testhost *t, const char *bdf) {
         const char *base = strrchr(target, '/');
         return strdup(base ? base + 1 : target);
 }
+
+bool testhost_mdev_present(struct testhost *t, const char *uuid) {
+        _cleanup_free_ char *p = strdup_printf("/sys/bus/mdev/devices/%s", uuid);
+        return testhost_exists(t, p);
+}
+
+char *testhost_mdev_parent(struct testhost *t, const char *uuid) {
+        _cleanup_free_ char *p = strdup_printf("%s/sys/bus/mdev/devices/%s", t->dir, uuid);
+        char real[4096];
+        if (!realpath(p, real))
+                return strdup("(none)");
+        *strrchr(real, '/') = 0;
+        return strdup(strrchr(real, '/') + 1);
+}
+
+char *testhost_pci_hostdev(const char *bdf, const char *managed) {
+        unsigned dom, bus, slot, fn;
+        if (sscanf(bdf, "%x:%x:%x.%x", &dom, &bus, &slot, &fn) != 4)
+                abort();
+        return strdup_printf("<hostdev mode='subsystem' type='pci' managed='%s'><source><address domain='0x%04x' bus='0x%02x' slot='0x%02x' function='0x%x'/></source></hostdev>\n",
+                             managed, dom, bus, slot, fn);
+}

@@ -33,6 +33,12 @@ int testhost_sh(struct testhost *t, const char *input, const char *fmt, ...) __a
 /* Run the built hook: gpuhook NAME OP SUBOP - with XML on stdin. */
 int testhost_hook(struct testhost *t, const char *xml, const char *domain, const char *op, const char *subop);
 
+/* Does mdev UUID exist? Its parent's name, malloc'd ("(none)" when absent). */
+bool testhost_mdev_present(struct testhost *t, const char *uuid);
+char *testhost_mdev_parent(struct testhost *t, const char *uuid);
+/* A <hostdev type='pci'> for BDF ("0000:01:00.0") with managed= MANAGED. */
+char *testhost_pci_hostdev(const char *bdf, const char *managed);
+
 /* Paths as the host sees them ("/sys/..."). */
 bool testhost_exists(struct testhost *t, const char *path);
 char *testhost_read(struct testhost *t, const char *path); /* malloc'd, trailing newline stripped; NULL if absent */
