@@ -104,7 +104,8 @@ char *strv_join(char *const *v, const char *sep);
 
 /* ---- configuration ---- */
 
-/* Load gpuhook.conf once ($GPUHOOK_CONFIG, $GPUHOOK_STATE_DIR honoured). */
+/* Load gpuhook.conf once ($GPUHOOK_CONFIG, $GPUHOOK_STATE_DIR honoured in a
+ * test build only). */
 int ctl_config(const struct gpuhook_config **ret);
 /* The configuration and the UUIDs of the domains with a ledger, sorted
  * (free with strv_free(uuids, n)). 0, or on failure the exit status after

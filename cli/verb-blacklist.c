@@ -12,6 +12,7 @@
  * twice changes nothing the second time. */
 #include <sys/stat.h>
 
+#include "config.h"
 #include "gpuhookctl.h"
 #include "log.h"
 #include "pci.h"
@@ -242,12 +243,11 @@ static int drivers_for_id(const struct pci_list *l, const char *id, unsigned ven
         return r;
 }
 
+/* The paths fixed at build time (meson -Dupdate_initramfs_path=...,
+ * -Ddracut_path=...), inside the root; never found through PATH. */
 static const char *initramfs_tools[][2] = {
-        { "update-initramfs", "usr/sbin/update-initramfs" },
-        { "update-initramfs", "sbin/update-initramfs" },
-        { "dracut", "usr/bin/dracut" },
-        { "dracut", "usr/sbin/dracut" },
-        { "dracut", "sbin/dracut" },
+        { "update-initramfs", GPUHOOK_UPDATE_INITRAMFS_PATH + 1 },
+        { "dracut", GPUHOOK_DRACUT_PATH + 1 },
 };
 
 /* Which initramfs tool the root has: "update-initramfs", "dracut" or NULL;

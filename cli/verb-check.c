@@ -481,7 +481,7 @@ static void check_libvirt(struct facts *f) {
 static void check_config(const struct gpuhook_config **ret) {
         int r = ctl_config(ret);
         if (r < 0) {
-                add("config", ST_FAIL, "fix the line named, see gpuhook.conf(5)", "gpuhook config: %s",
+                add("config", ST_FAIL, "see gpuhook.conf(5)", "gpuhook config: %s",
                     log_failure() ? log_failure() : strerror(-r));
                 log_failure_clear();
                 static struct gpuhook_config defaults;
@@ -490,6 +490,13 @@ static void check_config(const struct gpuhook_config **ret) {
                 *ret = &defaults;
                 return;
         }
+        /* One ✗ per bad line: the hook refuses to prepare GPU domains until
+         * all are fixed; everything else runs on the valid lines and defaults. */
+        for (size_t i = 0; i < (*ret)->n_errors; i++)
+                add("config", ST_FAIL, "fix the line (see gpuhook.conf(5)); until then the hook refuses to start VMs with GPU hostdevs",
+                    "gpuhook config: %s", (*ret)->errors[i]);
+        if (config_has_errors(*ret))
+                return;
         add("config", ST_OK, NULL, "gpuhook config: %s%s, state in %s", config_default_path(),
             access(config_default_path(), F_OK) == 0 ? "" : " (absent: defaults)", (*ret)->state_dir);
 }

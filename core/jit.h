@@ -26,9 +26,14 @@ typedef bool (*ledger_match_fn)(const struct ledger_entry *e, void *userdata);
 int jit_release_matching(const struct gpuhook_config *cfg, const char *domain_uuid, ledger_match_fn match,
                          void *userdata);
 
-/* Does DOMAIN_UUID's ledger hold (KIND, ID)? 1 yes, 0 no, <0 error. */
-int jit_ledger_holds(const struct gpuhook_config *cfg, const char *domain_uuid, enum ledger_kind kind, const char *id);
+/* jit_release_matching() for a caller that already holds the host lock
+ * (host_lock_acquire()), so that it can decide what to release under the
+ * same lock (reconcile asks libvirt whether the domain runs, then releases). */
+int jit_release_held(const struct gpuhook_config *cfg, const char *domain_uuid, ledger_match_fn match, void *userdata);
+/* Match every entry. */
+bool jit_match_all(const struct ledger_entry *e, void *userdata);
 
-/* Crash-injection points for the fault tests: when $GPUHOOK_FAULT_KILL_AT
- * names STEP, the process SIGKILLs itself there. */
+/* Crash-injection points for the fault tests: in a test build
+ * (-Dtest_hooks=true), when $GPUHOOK_FAULT_KILL_AT names STEP, the process
+ * SIGKILLs itself there. Default and packaged builds ignore it. */
 void jit_fault_point(const char *step);

@@ -24,34 +24,27 @@ int jit_settle_pending(struct jit_state *s) {
         return changed ? ledger_commit(l) : 0;
 }
 
-/* mdev UUIDs in other domains' ledgers, each mapped to its domain's name. */
+/* mdev UUIDs other domains own (the owner record), each mapped to its
+ * domain's name. jit_lock_unowned() has already waited for or refused a
+ * claim on one of this domain's UUIDs; the plan states the refusal for a
+ * claim that appeared since. */
 static int load_others(struct jit_state *s, struct strset *others, char ***names, size_t *n_names) {
-        char **uuids = NULL;
-        size_t n = 0;
-        int r = ledger_list_domains(s->cfg->state_dir, &uuids, &n);
-        if (r < 0)
-                return r;
-        *names = calloc(n + 1, sizeof(char *));
+        const struct owners *o = s->owners;
+        int r = 0;
+
         *n_names = 0;
-        if (!*names) {
-                strv_free(uuids, n);
+        *names = calloc(o->n + 1, sizeof(char *));
+        if (!*names)
                 return -ENOMEM;
-        }
-        for (size_t i = 0; i < n && r >= 0; i++) {
-                _cleanup_ledger_ struct ledger *l = NULL;
-                if (streq(uuids[i], s->domain->uuid))
-                        continue;
-                if (ledger_open_other(s->cfg->state_dir, uuids[i], &l) < 0)
+        for (size_t i = 0; i < o->n && r >= 0; i++) {
+                const struct owner_claim *c = &o->claims[i];
+                if (c->kind != LEDGER_MDEV || streq(c->domain_uuid, s->domain_uuid))
                         continue;
                 size_t idx = (*n_names)++;
-                (*names)[idx] = strdup(*l->domain_name ? l->domain_name : l->domain_uuid);
-                if (!(*names)[idx])
-                        r = -ENOMEM;
-                for (size_t e = 0; e < l->n && r >= 0; e++)
-                        if (l->entries[e].kind == LEDGER_MDEV)
-                                r = strset_put(others, l->entries[e].id, idx);
+                if (!((*names)[idx] = strdup(*c->domain_name ? c->domain_name : c->domain_uuid)))
+                        return -ENOMEM;
+                r = strset_put(others, c->id, idx);
         }
-        strv_free(uuids, n);
         return r < 0 ? r : 0;
 }
 

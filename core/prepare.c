@@ -5,14 +5,16 @@
 #include "log.h"
 
 int jit_prepare(const struct gpuhook_config *cfg, const struct domain_spec *d) {
-        struct jit_state s = { .cfg = cfg, .domain = d };
-        int lock_fd, r;
+        struct jit_state s = { .cfg = cfg, .domain = d, .domain_uuid = d->uuid, .domain_name = d->name };
+        int lock_fd = -EBADF, r;
 
         if (d->n_mdevs == 0 && d->n_pcis == 0)
                 return 0;
-        lock_fd = host_lock_acquire(cfg->state_dir, cfg->lock_timeout_ms);
-        if (lock_fd < 0)
-                return lock_fd;
+        r = jit_lock_unowned(&s, &lock_fd);
+        if (r < 0) {
+                jit_state_done(&s);
+                return r;
+        }
         jit_fault_point("locked");
 
         ledger_remove_stale_temps(cfg->state_dir);
@@ -29,6 +31,10 @@ int jit_prepare(const struct gpuhook_config *cfg, const struct domain_spec *d) {
                 r = jit_prepare_vgpus(&s);
         if (r >= 0)
                 r = jit_prepare_mdevs(&s, false);
+        /* Rewritten even when nothing changed: a new ledger file tells
+         * `gpuhookctl reconcile` that a hook ran for this domain. */
+        if (r >= 0 && s.ledger->n > 0)
+                r = ledger_commit(s.ledger);
         if (r < 0 && s.ledger)
                 jit_rollback(&s);
         jit_state_done(&s);

@@ -123,18 +123,36 @@ else
 fi
 
 # The hook as libvirt runs it (environment replaced, XML on stdin), for a
-# domain without hostdev: nothing to do, exit 0, stdout empty. Its state
-# directory points at a temporary one (release looks for a ledger there).
+# domain without hostdev: nothing to do, exit 0, stdout empty.
 xml='<domain type="kvm"><name>deb-check</name><uuid>5e0c1d2a-3b4c-4d5e-8f60-718293a4b5c6</uuid><memory unit="MiB">64</memory><os><type arch="x86_64">hvm</type></os><devices/></domain>'
 hook_ok=1
 for op in "prepare begin" "start begin" "started begin" "stopped end" "release end"; do
   # shellcheck disable=SC2086
-  out=$(printf '%s' "$xml" | env -i LC_ALL=C PATH=/usr/sbin:/usr/bin:/sbin:/bin GPUHOOK_STATE_DIR="$tmp/state" \
+  out=$(printf '%s' "$xml" | env -i LC_ALL=C PATH=/usr/sbin:/usr/bin:/sbin:/bin \
         "$link" deb-check $op - 2>"$tmp/hook.err") || { hook_ok=0; echo "deb: hook $op: $(cat "$tmp/hook.err")" >&2; }
   [ -z "$out" ] || { hook_ok=0; echo "deb: hook $op printed to stdout: $out" >&2; }
 done
 [ $hook_ok = 1 ] && ok "installed hook: 5 ops on a domain without hostdev exit 0, stdout empty" \
                  || bad "installed hook misbehaved"
+
+# The packaged build is not a test build (meson -Dtest_hooks stays false):
+# GPUHOOK_CONFIG and GPUHOOK_STATE_DIR must not steer the root hook. Each
+# probe fails if the variable is honoured: a config with max_xml_kib = 4
+# would refuse an 8 KiB domain; a state dir holding a ledger for the domain
+# would send its release to gpuhook-full, which takes STATE_DIR/lock.
+mkdir -p "$tmp/steer/domains"
+printf 'max_xml_kib = 4\n' > "$tmp/steer/gpuhook.conf"
+: > "$tmp/steer/domains/5e0c1d2a-3b4c-4d5e-8f60-718293a4b5c6.xml"
+pad=$(head -c 8192 /dev/zero | tr '\0' x)
+big="${xml%</domain>}<description>$pad</description></domain>"
+steer_ok=1
+printf '%s' "$big" | env -i LC_ALL=C PATH=/usr/sbin:/usr/bin:/sbin:/bin GPUHOOK_CONFIG="$tmp/steer/gpuhook.conf" \
+    "$link" deb-check prepare begin - 2>"$tmp/hook.err" || { steer_ok=0; echo "deb: GPUHOOK_CONFIG was honoured: $(cat "$tmp/hook.err")" >&2; }
+printf '%s' "$xml" | env -i LC_ALL=C PATH=/usr/sbin:/usr/bin:/sbin:/bin GPUHOOK_STATE_DIR="$tmp/steer" \
+    "$link" deb-check release end - 2>"$tmp/hook.err" || { steer_ok=0; echo "deb: release with GPUHOOK_STATE_DIR: $(cat "$tmp/hook.err")" >&2; }
+if [ -e "$tmp/steer/lock" ]; then steer_ok=0; echo "deb: GPUHOOK_STATE_DIR was honoured ($tmp/steer/lock taken)" >&2; fi
+[ $steer_ok = 1 ] && ok "installed hook ignores GPUHOOK_CONFIG and GPUHOOK_STATE_DIR (not a test build)" \
+                  || bad "installed hook is steered by GPUHOOK_* variables"
 
 ctl=$(dpkg -L gpuhook | grep -E '^/usr/s?bin/gpuhookctl$' | head -1 || true)
 if [ -n "$ctl" ] && [ -x "$ctl" ]; then

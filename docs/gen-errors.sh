@@ -122,13 +122,17 @@ def collect():
                     continue
                 path = os.path.join(root, f)
                 text = open(path, errors="replace").read()
-                for m in re.finditer(r"\blog_fail\s*\(", text):
-                    args = call_args(text, m.end() - 1)
-                    if not args or len(args) < 2:
-                        continue
-                    line = text.count("\n", 0, m.start()) + 1
-                    for fmt in alternatives(args[1], defs):
-                        found.append((path, line, args[0], fmt))
+                # log_fail(ERR, FMT, ...), and the config file's per-line
+                # errors: add_error(CFG, FILE, LINE, FMT, ...) in lib/conf.c,
+                # shown as "FILE:LINE: FMT" inside the hook's one line.
+                for name, fmt_at in (("log_fail", 1), ("add_error", 3)):
+                    for m in re.finditer(r"\b%s\s*\(" % name, text):
+                        args = call_args(text, m.end() - 1)
+                        if not args or len(args) <= fmt_at or not args[fmt_at].lstrip().startswith('"'):
+                            continue
+                        line = text.count("\n", 0, m.start()) + 1
+                        for fmt in alternatives(args[fmt_at], defs):
+                            found.append((path, line, args[0], fmt))
     return found
 
 def split(fmt):

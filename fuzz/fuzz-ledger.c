@@ -90,7 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                                 check(a->kind == b->kind && a->state == b->state && streq(a->id, b->id) &&
                                               streq(a->parent, b->parent) && streq(a->type, b->type) &&
                                               a->defined == b->defined && streq(a->driver, b->driver) &&
-                                              streq(a->override, b->override) && a->since == b->since,
+                                              streq(a->override, b->override) && streq(a->left, b->left) && a->since == b->since,
                                       "an entry changed in the round trip");
                         }
                         check(streq(l->domain_name, back->domain_name), "domain name changed in the round trip");

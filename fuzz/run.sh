@@ -16,7 +16,7 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-${GPUHOOK_FUZZ_SECONDS:-60}}
 [ $# -gt 0 ] && shift
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(domain config ledger)
+[ ${#targets[@]} -eq 0 ] && targets=(domain config ledger owners)
 out=${GPUHOOK_FUZZ_OUT:-$src/build-fuzz}
 cc=${CLANG:-clang}
 
@@ -24,7 +24,8 @@ command -v "$cc" >/dev/null || { echo "fuzz/run.sh: error: $cc not found; instal
 case $secs in ''|*[!0-9]*) echo "fuzz/run.sh: error: SECONDS must be a number, got '$secs'" >&2; exit 2;; esac
 
 mkdir -p "$out/obj" "$out/artifacts"
-# conf.c wants config.h; these are the only values lib/ reads from it.
+# lib/ wants config.h; these are the only values it reads from it (the fuzzed
+# parsers run nothing, so the helper paths lead nowhere).
 cat > "$out/config.h" <<'H'
 #pragma once
 #define GPUHOOK_VERSION "fuzz"
@@ -33,6 +34,12 @@ cat > "$out/config.h" <<'H'
 #define GPUHOOK_LIBEXECDIR "/nonexistent"
 #define GPUHOOK_BUILD_ROOT "/nonexistent"
 #define GPUHOOK_SOURCE_ROOT "/nonexistent"
+#define GPUHOOK_TEST_HOOKS 0
+#define GPUHOOK_MDEVCTL_PATH "/nonexistent/mdevctl"
+#define GPUHOOK_MODPROBE_PATH "/nonexistent/modprobe"
+#define GPUHOOK_UPDATE_INITRAMFS_PATH "/nonexistent/update-initramfs"
+#define GPUHOOK_DRACUT_PATH "/nonexistent/dracut"
+#define GPUHOOK_CHROOT_PATH "/nonexistent/chroot"
 H
 
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
@@ -64,7 +71,7 @@ for t in "${targets[@]}"; do
   set +e
   # ledger: every input is written to a file; keep that in memory when we can
   tmp=${TMPDIR:-/tmp}
-  [ "$t" = ledger ] && [ -w /dev/shm ] && tmp=/dev/shm
+  { [ "$t" = ledger ] || [ "$t" = owners ]; } && [ -w /dev/shm ] && tmp=/dev/shm
   TMPDIR=$tmp ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=1:allocator_may_return_null=1" \
     UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
     "$exe" -max_total_time="$secs" -max_len=65536 -timeout=10 -rss_limit_mb=2560 -print_final_stats=1 \

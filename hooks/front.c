@@ -7,8 +7,9 @@
  * any op but prepare/release, a prepare without hostdevs or gpuhook
  * metadata, a release of a domain without a ledger. Everything else goes to
  * gpuhook-full (same directory), which gets the already drained XML on a
- * memfd as its stdin. Config errors and oversized input are reported here
- * exactly as the full hook would. stdout stays empty. */
+ * memfd as its stdin. Oversized input is reported here exactly as the full
+ * hook would; errors in gpuhook.conf never fail here (they are logged; the
+ * full hook refuses a prepare that needs the policy). stdout stays empty. */
 #include <limits.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -48,7 +49,8 @@ static int exec_full_hook(char **argv, const char *xml, size_t len) {
         _cleanup_free_ char *full = strdup_printf("%s/gpuhook-full", self);
         if (!full)
                 return -ENOMEM;
-        fd = memfd_create("gpuhook-domain-xml", 0);
+        /* MFD_CLOEXEC: only the dup on stdin reaches gpuhook-full. */
+        fd = memfd_create("gpuhook-domain-xml", MFD_CLOEXEC);
         if (fd < 0)
                 return log_fail(-errno, "cannot pass the domain XML on: memfd_create: %m");
         for (size_t off = 0; off < len;) {
@@ -82,6 +84,7 @@ int main(int argc, char **argv) {
 
         log_set_context("domain '%s'", sanitize_for_message(argv[1], shown, sizeof(shown)));
         config_init_defaults(&cfg);
+        /* 0 also with errors in the file: the valid values and defaults. */
         r = config_load_default(&cfg);
         if (r >= 0) {
                 /* Always drain stdin: libvirt writes the whole XML to every hook. */

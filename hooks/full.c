@@ -35,6 +35,18 @@ static enum hook_action action_for(const char *op, const char *subop) {
         return ACTION_NONE;
 }
 
+/* A domain with GPU hostdevs (mdev, PCI) is prepared by the host's policy:
+ * with a broken gpuhook.conf it is refused, naming every bad line. Release
+ * follows the ledger and never refuses for this. */
+static int config_refuse_prepare(const struct gpuhook_config *cfg) {
+        _cleanup_free_ char *summary = config_errors_summary(cfg);
+        if (!summary)
+                return -ENOMEM;
+        log_failure_clear(); /* this is the reason, whatever was noted before */
+        return log_fail(-EINVAL, "%s; fix %s and start the VM again (see gpuhook.conf(5))", summary,
+                        cfg->n_errors > 1 ? "them" : "it");
+}
+
 static int run(int argc, char **argv) {
         struct gpuhook_config cfg;
         _cleanup_free_ char *xml = NULL;
@@ -50,6 +62,8 @@ static int run(int argc, char **argv) {
 
         log_set_context("domain '%s'", sanitize_for_message(argv[1], shown, sizeof(shown)));
         config_init_defaults(&cfg);
+        /* Errors in gpuhook.conf fail nothing here (they are logged): only a
+         * prepare that needs the policy refuses, below. */
         r = config_load_default(&cfg);
         if (r < 0)
                 goto out;
@@ -76,6 +90,10 @@ static int run(int argc, char **argv) {
         r = domain_parse(xml, len, &d);
         if (r < 0)
                 goto out;
+        if (action == ACTION_PREPARE && config_has_errors(&cfg) && (d->n_mdevs > 0 || d->n_pcis > 0)) {
+                r = config_refuse_prepare(&cfg);
+                goto out;
+        }
         if (action == ACTION_PREPARE)
                 r = jit_prepare(&cfg, d);
         else

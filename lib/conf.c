@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <ctype.h>
+#include <stdarg.h>
 
 #include "conf.h"
 #include "log.h"
@@ -16,6 +17,7 @@ void config_init_defaults(struct gpuhook_config *c) {
                 .max_xml_bytes = 16u << 20,
                 .companion_classes = COMPANION_DEFAULT,
                 .bind_timeout_ms = 10000,
+                .handover_timeout_ms = 10000,
         };
 }
 
@@ -23,6 +25,13 @@ void config_done(struct gpuhook_config *c) {
         free(c->state_dir);
         free(c->mdevctl_path);
         c->state_dir = c->mdevctl_path = NULL;
+        for (size_t i = 0; i < c->n_errors; i++)
+                free(c->errors[i]);
+        free(c->errors);
+        free(c->errors_in);
+        c->errors = NULL;
+        c->errors_in = NULL;
+        c->n_errors = 0;
         for (size_t i = 0; i < c->n_allow_devices; i++)
                 free(c->allow_devices[i]);
         free(c->allow_devices);
@@ -164,6 +173,10 @@ static int set_bind_timeout(struct gpuhook_config *c, const char *v, const char 
         return parse_seconds(v, 600, &c->bind_timeout_ms, why);
 }
 
+static int set_handover_timeout(struct gpuhook_config *c, const char *v, const char **why) {
+        return parse_seconds(v, 600, &c->handover_timeout_ms, why);
+}
+
 static const struct {
         const char *key;
         config_setter set;
@@ -180,6 +193,7 @@ static const struct {
         { "allow_devices", set_allow_devices },
         { "allow_boot_console", set_allow_boot_console },
         { "bind_timeout", set_bind_timeout },
+        { "handover_timeout", set_handover_timeout },
 };
 
 static char *trim(char *s) {
@@ -191,15 +205,80 @@ static char *trim(char *s) {
         return s;
 }
 
+/* Record "FILE:LINE: WHAT" (or "FILE: WHAT" for LINE 0). */
+static int add_error(struct gpuhook_config *c, const char *file, unsigned line, const char *fmt, ...) _printf_(4, 5);
+static int add_error(struct gpuhook_config *c, const char *file, unsigned line, const char *fmt, ...) {
+        _cleanup_free_ char *what = NULL, *where = NULL;
+        va_list ap;
+
+        va_start(ap, fmt);
+        int k = vasprintf(&what, fmt, ap);
+        va_end(ap);
+        if (k < 0) {
+                what = NULL;
+                return -ENOMEM;
+        }
+        where = line ? strdup_printf("%s:%u", file, line) : strdup(file);
+        if (!where)
+                return -ENOMEM;
+        char *e = strdup_printf("%s: %s", where, what);
+        char **n = e ? reallocarray(c->errors, c->n_errors + 1, sizeof(char *)) : NULL;
+        if (!n) {
+                free(e);
+                return -ENOMEM;
+        }
+        c->errors = n;
+        c->errors[c->n_errors++] = e;
+        if (!c->errors_in && !(c->errors_in = strdup(file)))
+                return -ENOMEM;
+        return 0;
+}
+
+bool config_has_errors(const struct gpuhook_config *c) { return c->n_errors > 0; }
+
+#define SUMMARY_MAX_ERRORS 10
+
+char *config_errors_summary(const struct gpuhook_config *c) {
+        struct strbuf sb = { 0 };
+        int r = 0;
+
+        if (c->n_errors == 0)
+                return strdup("");
+        if (c->n_errors == 1)
+                return strdup(c->errors[0]);
+        r = strbuf_appendf(&sb, "%s has %zu errors: ", c->errors_in ? c->errors_in : "gpuhook.conf", c->n_errors);
+        for (size_t i = 0; i < c->n_errors && i < SUMMARY_MAX_ERRORS && r >= 0; i++)
+                r = strbuf_appendf(&sb, "%s%s", i ? "; " : "", c->errors[i]);
+        if (r >= 0 && c->n_errors > SUMMARY_MAX_ERRORS)
+                r = strbuf_appendf(&sb, "; and %zu more (`gpuhookctl check` lists them all)",
+                                   c->n_errors - SUMMARY_MAX_ERRORS);
+        if (r < 0) {
+                strbuf_free(&sb);
+                return NULL;
+        }
+        return sb.buf;
+}
+
+static int fail_with_errors(const struct gpuhook_config *c) {
+        _cleanup_free_ char *summary = config_errors_summary(c);
+        if (!summary)
+                return -ENOMEM;
+        return log_fail(-EINVAL, "%s; fix %s, see gpuhook.conf(5)", summary, c->n_errors > 1 ? "them" : "it");
+}
+
 int config_parse_text(struct gpuhook_config *c, const char *path, const char *text) {
         _cleanup_free_ char *copy = strdup(text);
         char *save = NULL, *line;
         unsigned lineno = 0;
+        size_t errors_before = c->n_errors;
         char shown[80];
+        int r;
 
         if (!copy)
                 return -ENOMEM;
-        /* strtok_r would skip empty lines and break numbering: split by hand. */
+        /* strtok_r would skip empty lines and break numbering: split by hand.
+         * Every line is checked: each bad one is recorded, every good one
+         * still applies. */
         for (line = copy; line; line = save) {
                 char *nl = strchr(line, '\n');
                 save = nl ? nl + 1 : NULL;
@@ -211,27 +290,34 @@ int config_parse_text(struct gpuhook_config *c, const char *path, const char *te
                 if (!*s || *s == '#')
                         continue;
                 char *eq = strchr(s, '=');
-                if (!eq)
-                        return log_fail(-EINVAL, "%s:%u: expected 'key = value', got '%s'; fix or remove the line", path,
-                                        lineno, sanitize_for_message(s, shown, sizeof(shown)));
+                if (!eq) {
+                        r = add_error(c, path, lineno, "expected 'key = value', got '%s'",
+                                      sanitize_for_message(s, shown, sizeof(shown)));
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
                 *eq = 0;
                 char *key = trim(s), *value = trim(eq + 1);
                 size_t i;
                 for (i = 0; i < ELEMENTSOF(config_keys); i++)
                         if (streq(key, config_keys[i].key))
                                 break;
-                if (i == ELEMENTSOF(config_keys))
-                        return log_fail(-EINVAL, "%s:%u: unknown key '%s'; see gpuhook.conf(5) for the keys", path,
-                                        lineno, sanitize_for_message(key, shown, sizeof(shown)));
+                if (i == ELEMENTSOF(config_keys)) {
+                        r = add_error(c, path, lineno, "unknown key '%s'", sanitize_for_message(key, shown, sizeof(shown)));
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
                 const char *why = "invalid value";
-                int r = config_keys[i].set(c, value, &why);
+                r = config_keys[i].set(c, value, &why);
                 if (r == -ENOMEM)
                         return r;
-                if (r < 0)
-                        return log_fail(-EINVAL, "%s:%u: bad value '%s' for %s: %s", path, lineno,
-                                        sanitize_for_message(value, shown, sizeof(shown)), key, why);
+                if (r < 0 && (r = add_error(c, path, lineno, "bad value '%s' for %s (%s)",
+                                            sanitize_for_message(value, shown, sizeof(shown)), key, why)) < 0)
+                        return r;
         }
-        return 0;
+        return c->n_errors > errors_before ? fail_with_errors(c) : 0;
 }
 
 int config_load(struct gpuhook_config *c, const char *path) {
@@ -239,28 +325,41 @@ int config_load(struct gpuhook_config *c, const char *path) {
         int r = read_text_file(path, 1 << 20, &text);
         if (r == -ENOENT)
                 return 0;
-        if (r < 0)
-                return log_fail(r, "cannot read config %s: %s; check its permissions", path, strerror(-r));
+        if (r < 0) {
+                int k = add_error(c, path, 0, "cannot read config: %s (check its permissions; until then every key has its default)",
+                                  strerror(-r));
+                return k < 0 ? k : fail_with_errors(c);
+        }
         return config_parse_text(c, path, text);
 }
 
 const char *config_default_path(void) {
-        const char *e = getenv("GPUHOOK_CONFIG");
+        const char *e = test_getenv("GPUHOOK_CONFIG");
         return isempty(e) ? GPUHOOK_CONFIG_PATH : e;
 }
 
 int config_load_default(struct gpuhook_config *c) {
         const char *why = NULL;
+        bool had_failure = log_failure() != NULL;
         int r = config_load(c, config_default_path());
-        if (r < 0)
+        if (r == -ENOMEM)
                 return r;
-        const char *e = getenv("GPUHOOK_STATE_DIR");
-        if (!isempty(e) && set_state_dir(c, e, &why) < 0)
-                return log_fail(-EINVAL, "GPUHOOK_STATE_DIR: %s", why);
+        const char *e = test_getenv("GPUHOOK_STATE_DIR");
+        if (!isempty(e) && set_state_dir(c, e, &why) < 0 &&
+            add_error(c, "GPUHOOK_STATE_DIR", 0, "%s", why) < 0)
+                return -ENOMEM;
         if (!c->state_dir) {
                 c->state_dir = strdup(GPUHOOK_STATE_DIR_DEFAULT);
                 if (!c->state_dir)
                         return -ENOMEM;
+        }
+        /* Errors are the caller's to act on (config_has_errors()): only what
+         * needs the policy refuses to run. Nothing is recorded as a failure. */
+        if (!had_failure)
+                log_failure_clear();
+        if (config_has_errors(c)) {
+                _cleanup_free_ char *summary = config_errors_summary(c);
+                log_warning("%s; using the valid lines and the defaults for the rest", summary ? summary : "config errors");
         }
         return 0;
 }

@@ -8,6 +8,7 @@
 
 #include "ledger.h"
 #include "log.h"
+#include "trust.h"
 #include "xmlsafe.h"
 
 #define LEDGER_MAX_BYTES (64u << 20)
@@ -85,20 +86,25 @@ static int parse_entry(xmlNodePtr n, struct ledger_entry *e) {
                 copy_field(e->type, sizeof(e->type), type);
                 copy_field(e->driver, sizeof(e->driver), driver);
         } else if (k == LEDGER_VGPU || k == LEDGER_SRIOV) {
-                _cleanup_free_ char *value = xml_prop(n, k == LEDGER_VGPU ? "type" : "previous");
+                _cleanup_free_ char *value = xml_prop(n, k == LEDGER_VGPU ? "type" : "previous"),
+                                    *left = k == LEDGER_SRIOV ? xml_prop(n, "set") : NULL;
                 unsigned u;
                 id = xml_prop(n, "address");
-                if (!id || !pci_addr_valid(id) || !value || safe_atou(value, &u) < 0)
+                if (!id || !pci_addr_valid(id) || !value || safe_atou(value, &u) < 0 || (left && safe_atou(left, &u) < 0))
                         return -EINVAL;
                 copy_field(e->type, sizeof(e->type), value);
+                copy_field(e->left, sizeof(e->left), left);
         } else {
-                _cleanup_free_ char *driver = xml_prop(n, "driver"), *override = xml_prop(n, "override");
+                _cleanup_free_ char *driver = xml_prop(n, "driver"), *override = xml_prop(n, "override"),
+                                    *left = xml_prop(n, "set-override");
                 id = xml_prop(n, "address");
                 if (!id || !pci_addr_valid(id) || (driver && *driver && !driver_name_valid(driver)) ||
-                    (override && *override && !driver_name_valid(override)))
+                    (override && *override && !driver_name_valid(override)) || (left && *left && !driver_name_valid(left)))
                         return -EINVAL;
                 copy_field(e->driver, sizeof(e->driver), driver);
                 copy_field(e->override, sizeof(e->override), override);
+                /* Ledgers from before set-override was recorded: gpuhook only ever set vfio-pci. */
+                copy_field(e->left, sizeof(e->left), left && *left ? left : "vfio-pci");
         }
         copy_field(e->id, sizeof(e->id), id);
         return 0;
@@ -114,6 +120,13 @@ static int ledger_load(struct ledger *l) {
         _cleanup_close_ int fd = open(l->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0)
                 return errno == ENOENT ? 0 : log_fail(-errno, "cannot read ledger %s: %m; check the state directory", l->path);
+        _cleanup_free_ char *dir = strndup(l->path, (size_t)(strrchr(l->path, '/') - l->path));
+        if (!dir)
+                return -ENOMEM;
+        if ((r = trust_dir(dir)) < 0)
+                return r;
+        if ((r = trust_fd(fd, l->path, "ledger")) < 0)
+                return r;
         r = read_fd_limited(fd, LEDGER_MAX_BYTES, &text, &len);
         if (r < 0)
                 return log_fail(r, "cannot read ledger %s: %s", l->path, strerror(-r));
@@ -229,6 +242,8 @@ int ledger_commit(struct ledger *l) {
                 } else if (e->kind == LEDGER_VGPU || e->kind == LEDGER_SRIOV) {
                         set_prop(n, "address", e->id);
                         set_prop(n, e->kind == LEDGER_VGPU ? "type" : "previous", e->type);
+                        if (e->kind == LEDGER_SRIOV && *e->left)
+                                set_prop(n, "set", e->left);
                 } else if (e->kind == LEDGER_CONSOLE) {
                         set_prop(n, "name", e->id);
                         set_prop(n, "type", e->type);
@@ -237,6 +252,7 @@ int ledger_commit(struct ledger *l) {
                         set_prop(n, "address", e->id);
                         set_prop(n, "driver", e->driver);
                         set_prop(n, "override", e->override);
+                        set_prop(n, "set-override", *e->left ? e->left : "vfio-pci");
                 }
                 set_prop(n, "state", e->state == LEDGER_DONE ? "done" : "pending");
                 snprintf(num, sizeof(num), "%llu", (unsigned long long)e->since);
@@ -250,9 +266,9 @@ int ledger_commit(struct ledger *l) {
                 xmlFree(mem);
                 return -ENOMEM;
         }
-        r = mkdir_p(dir, 0755);
+        r = mkdir_p(dir, 0700);
         if (r >= 0)
-                r = write_file_atomic(l->path, mem, (size_t)size, 0644);
+                r = write_file_atomic(l->path, mem, (size_t)size, 0600);
         xmlFree(mem);
         if (r < 0)
                 return log_fail(r, "cannot write ledger %s: %s; check that the state directory is writable", l->path,

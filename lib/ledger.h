@@ -14,7 +14,10 @@
  * next release or reconcile can act on.
  *
  * File: STATE_DIR/domains/<domain-uuid>.xml (the name comes from a validated
- * UUID, never from the domain name). */
+ * UUID, never from the domain name), 0600 in a 0700 directory; a ledger
+ * someone else could have written (lib/trust.h) is refused, never obeyed.
+ * Which domain owns a resource is the host-wide owner record's to say
+ * (lib/owners.h); the ledger says what was done and how to undo it. */
 
 enum ledger_kind {
         LEDGER_MDEV, /* an mdev gpuhook created or started */
@@ -40,6 +43,8 @@ struct ledger_entry {
         bool defined;                   /* mdev: started from an mdevctl definition (stop, never undefine) */
         char driver[MDEV_NAME_MAX + 1]; /* pci: original driver, "" = none; console: framebuffer driver */
         char override[MDEV_NAME_MAX + 1]; /* pci: original driver_override, "" = none */
+        char left[MDEV_NAME_MAX + 1];   /* what gpuhook left it as, checked before any undo:
+                                         * pci: the driver_override it set; sriov: the VF count it set */
         uint64_t since;                 /* wall clock seconds */
 };
 

@@ -5,7 +5,10 @@
 #include <sys/time.h>
 
 #include "lock.h"
+#include <sys/stat.h>
+
 #include "log.h"
+#include "trust.h"
 #include "util.h"
 
 static volatile sig_atomic_t lock_timer_fired;
@@ -52,13 +55,18 @@ int host_lock_acquire(const char *state_dir, unsigned timeout_ms) {
 
         if (!path)
                 return -ENOMEM;
-        r = mkdir_p(state_dir, 0755);
+        r = mkdir_p(state_dir, 0700);
         if (r < 0)
                 return log_fail(r, "cannot create state directory %s: %s; check permissions or set state_dir in gpuhook.conf",
                                 state_dir, strerror(-r));
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+        /* Everything decided under this lock comes from this directory. */
+        if ((r = trust_dir_chain(state_dir)) < 0)
+                return r;
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0)
                 return log_fail(-errno, "cannot open lock %s: %m; check permissions", path);
+        if ((r = trust_fd(fd, path, "lock file")) < 0)
+                return r;
         r = flock_with_deadline(fd, timeout_ms);
         if (r == -ETIMEDOUT) {
                 char holder[32] = "";
@@ -75,6 +83,12 @@ int host_lock_acquire(const char *state_dir, unsigned timeout_ms) {
         }
         if (r < 0)
                 return log_fail(r, "cannot lock %s: %s", path, strerror(-r));
+        /* A lock on a file that is no longer at PATH (replaced while we
+         * waited) excludes nobody: the next process locks the new one. */
+        struct stat held, now;
+        if (fstat(fd, &held) < 0 || lstat(path, &now) < 0 || held.st_dev != now.st_dev || held.st_ino != now.st_ino)
+                return log_fail(-ESTALE, "the gpuhook host lock %s was replaced while this process waited for it; something else is managing %s: check it, then start the VM again",
+                                path, state_dir);
         /* Record the holder for the timeout message of whoever waits next. */
         char pid[32];
         int n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());

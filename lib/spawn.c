@@ -5,10 +5,88 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "config.h"
 #include "spawn.h"
 #include "util.h"
 
 #define CAPTURE_MAX (64u << 10)
+/* How long a killed child may take to be reaped before we stop waiting (one
+ * stuck in the kernel, D state, is left to init as a zombie). */
+#define REAP_AFTER_KILL_MS 2000
+
+extern char **environ;
+
+/* The child's whole environment: fixed, never the caller's (libvirt's, a
+ * root shell's). */
+static const char *const clean_env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL };
+
+/* Test builds only: what gpuhook-sim needs to reach the helpers it runs, the
+ * real mdevctl included: its preload (LD_PRELOAD: the kernel-behaviour shim
+ * and umockdev), UMOCKDEV_* (the testbed), PATH (its stand-ins, e.g. modprobe,
+ * in DIR/.sim/bin come first), GPUHOOK_* (test overrides for the callout that
+ * mdevctl runs) and the sanitizers' options of the ASan build. */
+static bool test_passes_through(const char *entry) {
+        static const char *const prefixes[] = { "LD_PRELOAD=", "UMOCKDEV_", "PATH=", "GPUHOOK_",
+                                                "ASAN_OPTIONS=", "UBSAN_OPTIONS=", "LSAN_OPTIONS=" };
+        for (size_t i = 0; i < ELEMENTSOF(prefixes); i++)
+                if (!strncmp(entry, prefixes[i], strlen(prefixes[i])))
+                        return true;
+        return false;
+}
+
+/* NULL-terminated, malloc'd array of pointers into static/environ strings. */
+static char **child_env(void) {
+        size_t n = ELEMENTSOF(clean_env), k = 0;
+        bool test = GPUHOOK_TEST_HOOKS; /* compile-time: the default build never copies environ */
+        if (test)
+                for (char **e = environ; e && *e; e++)
+                        n++;
+        char **env = calloc(n, sizeof(char *));
+        if (!env)
+                return NULL;
+        if (test)
+                for (char **e = environ; e && *e; e++)
+                        if (test_passes_through(*e))
+                                env[k++] = *e;
+        for (size_t i = 0; clean_env[i]; i++) {
+                bool have = false;
+                for (size_t j = 0; j < k && !have; j++)
+                        have = !strncmp(env[j], clean_env[i], (size_t)(strchr(clean_env[i], '=') - clean_env[i] + 1));
+                if (!have)
+                        env[k++] = (char *)clean_env[i];
+        }
+        env[k] = NULL;
+        return env;
+}
+
+/* Wait for PID until DEADLINE (then kill it) and at most REAP_AFTER_KILL_MS
+ * more. Returns 1 with *STATUS set, 0 when it could not be reaped in time. */
+static int reap_bounded(pid_t pid, uint64_t deadline, bool *timed_out, int *status) {
+        uint64_t delay = 1000;
+        bool killed = *timed_out;
+        if (killed) {
+                kill(pid, SIGKILL);
+                deadline = now_usec() + (uint64_t)REAP_AFTER_KILL_MS * 1000;
+        }
+        for (;;) {
+                pid_t w = waitpid(pid, status, WNOHANG);
+                if (w == pid)
+                        return 1;
+                if (w < 0 && errno != EINTR)
+                        return 0;
+                if (now_usec() >= deadline) {
+                        if (killed)
+                                return 0;
+                        /* It closed its output but did not exit. */
+                        *timed_out = killed = true;
+                        kill(pid, SIGKILL);
+                        deadline = now_usec() + (uint64_t)REAP_AFTER_KILL_MS * 1000;
+                }
+                sleep_usec(delay);
+                if (delay < 50000)
+                        delay *= 2;
+        }
+}
 
 struct capture {
         int fd;
@@ -36,6 +114,7 @@ int spawn_run(char *const argv[], unsigned timeout_ms, char **ret_stdout, char *
 int spawn_run_input(char *const argv[], const char *input, size_t input_len, unsigned timeout_ms, char **ret_stdout,
                     char **ret_stderr) {
         int out[2] = { -1, -1 }, err[2] = { -1, -1 }, in[2] = { -1, -1 };
+        _cleanup_free_ char **env = NULL;
         size_t written = 0;
         struct capture cap[2] = { { .fd = -1 }, { .fd = -1 } };
         uint64_t deadline = now_usec() + (uint64_t)timeout_ms * 1000;
@@ -43,6 +122,12 @@ int spawn_run_input(char *const argv[], const char *input, size_t input_len, uns
         int status = 0, r;
         pid_t pid;
 
+        /* Every child runs by an absolute path and with a bounded time. */
+        if (!argv || !argv[0] || argv[0][0] != '/' || timeout_ms == 0)
+                return -EINVAL;
+        env = child_env();
+        if (!env)
+                return -ENOMEM;
         /* A child that exits before reading all its input must not kill us. */
         if (input)
                 signal(SIGPIPE, SIG_IGN);
@@ -60,7 +145,7 @@ int spawn_run_input(char *const argv[], const char *input, size_t input_len, uns
                 if (src < 0 || dup2(src, 0) < 0 || dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0)
                         _exit(127);
                 signal(SIGPIPE, SIG_DFL);
-                execv(argv[0], argv);
+                execve(argv[0], argv, env);
                 _exit(127);
         }
         close(out[1]);
@@ -115,11 +200,8 @@ int spawn_run_input(char *const argv[], const char *input, size_t input_len, uns
         for (int i = 0; i < 2; i++)
                 if (cap[i].fd >= 0)
                         close(cap[i].fd);
-        if (timed_out)
-                kill(pid, SIGKILL);
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-                ;
-        if (timed_out)
+        bool reaped = reap_bounded(pid, deadline, &timed_out, &status) > 0;
+        if (timed_out || !reaped)
                 r = -ETIMEDOUT;
         else if (WIFEXITED(status))
                 r = WEXITSTATUS(status) == 127 && cap[1].sb.len == 0 ? -ENOEXEC : WEXITSTATUS(status);
@@ -152,29 +234,47 @@ static bool is_executable(const char *path) {
         return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
 }
 
-char *find_program(const char *prog) {
-        const char *path = getenv("PATH");
-        _cleanup_free_ char *copy = strdup(path ? path : "");
+static const struct {
+        const char *name, *path;
+} helpers[] = {
+        { "mdevctl", GPUHOOK_MDEVCTL_PATH },
+        { "modprobe", GPUHOOK_MODPROBE_PATH },
+        { "update-initramfs", GPUHOOK_UPDATE_INITRAMFS_PATH },
+        { "dracut", GPUHOOK_DRACUT_PATH },
+        { "chroot", GPUHOOK_CHROOT_PATH },
+};
+
+const char *helper_path(const char *prog) {
+        for (size_t i = 0; i < ELEMENTSOF(helpers); i++)
+                if (streq(prog, helpers[i].name))
+                        return helpers[i].path;
+        return NULL;
+}
+
+/* Test builds: the first PATH entry holding PROG (gpuhook-sim's stand-ins). */
+static char *find_on_test_path(const char *prog) {
+        const char *path = test_getenv("PATH");
+        _cleanup_free_ char *copy = path ? strdup(path) : NULL;
         char *save = NULL;
 
-        if (!copy)
-                return NULL;
-        for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+        for (char *dir = copy ? strtok_r(copy, ":", &save) : NULL; dir; dir = strtok_r(NULL, ":", &save)) {
                 if (dir[0] != '/')
-                        continue; /* never a relative PATH entry as root */
+                        continue; /* never a relative PATH entry */
                 char *p = strdup_printf("%s/%s", dir, prog);
                 if (p && is_executable(p))
                         return p;
                 free(p);
         }
-        static const char *const fallback[] = { "/usr/sbin", "/usr/bin", "/sbin", "/bin" };
-        for (size_t i = 0; i < ELEMENTSOF(fallback); i++) {
-                char *p = strdup_printf("%s/%s", fallback[i], prog);
-                if (p && is_executable(p))
-                        return p;
-                free(p);
-        }
         return NULL;
+}
+
+char *find_program(const char *prog) {
+        const char *fixed = helper_path(prog);
+        /* A test build: PATH first (for the tests' own tools, any name). */
+        char *p = strchr(prog, '/') ? NULL : find_on_test_path(prog);
+        if (p || !fixed)
+                return p;
+        return is_executable(fixed) ? strdup(fixed) : NULL;
 }
 
 const char *first_line(const char *text) {

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "config.h"
 #include "util.h"
 
 int safe_atou64(const char *s, uint64_t *ret) {
@@ -267,4 +268,13 @@ int strbuf_appendf(struct strbuf *sb, const char *fmt, ...) {
 void strbuf_free(struct strbuf *sb) {
         free(sb->buf);
         *sb = (struct strbuf){ 0 };
+}
+
+const char *test_getenv(const char *name) {
+#if GPUHOOK_TEST_HOOKS
+        return getenv(name);
+#else
+        (void)name;
+        return NULL;
+#endif
 }

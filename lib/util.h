@@ -72,6 +72,11 @@ int mkdir_p(const char *path, mode_t mode);
  * the writer does not see EPIPE). */
 int read_fd_limited(int fd, size_t max, char **ret, size_t *ret_len);
 
+/* getenv(NAME) in a test build (meson -Dtest_hooks=true), NULL in the default
+ * and packaged builds. The one way product code reads GPUHOOK_* variables:
+ * gpuhook runs as root from libvirt, its environment must not steer it. */
+const char *test_getenv(const char *name);
+
 /* Monotonic clock in microseconds. */
 uint64_t now_usec(void);
 void sleep_usec(uint64_t usec);

@@ -1,26 +1,59 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <dirent.h>
-#include <sys/stat.h>
+#include <fcntl.h>
+#include <limits.h>
 
 #include "holders.h"
 #include "sysfs.h"
 #include "validate.h"
 
+/* A device node as /proc/PID/fd links name it. The scan compares link text
+ * only: readlink() of /proc/PID/fd/N is answered by procfs from the open
+ * file itself, while stat() or open() of it would ask the file system the
+ * file lives on, and a stalled NFS or FUSE mount would hang us (under the
+ * host lock) for good. */
 struct node {
-        dev_t dev;
-        ino_t ino;
+        char *path;
 };
 
-static int add_node(struct node **v, size_t *n, const char *path) {
-        struct stat st;
-        if (stat(path, &st) < 0)
-                return 0;
-        struct node *nv = reallocarray(*v, *n + 1, sizeof(**v));
-        if (!nv)
+static void nodes_free(struct node *v, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                free(v[i].path);
+        free(v);
+}
+
+static int push_path(struct node **v, size_t *n, char *path) {
+        if (!path)
                 return -ENOMEM;
+        for (size_t i = 0; i < *n; i++)
+                if (streq((*v)[i].path, path)) {
+                        free(path);
+                        return 0;
+                }
+        struct node *nv = reallocarray(*v, *n + 1, sizeof(**v));
+        if (!nv) {
+                free(path);
+                return -ENOMEM;
+        }
         *v = nv;
-        nv[(*n)++] = (struct node){ .dev = st.st_dev, .ino = st.st_ino };
+        nv[(*n)++] = (struct node){ .path = path };
         return 0;
+}
+
+/* PATH (under /dev: devtmpfs, never a remote file system) and, when it is a
+ * symlink, where it leads. In a test build, also the node's place in the
+ * umockdev testbed, which is what the kernel shows for a node a simulated
+ * process opened. */
+static int add_node(struct node **v, size_t *n, const char *path) {
+        char *real = realpath(path, NULL);
+        int r = push_path(v, n, strdup(path));
+        if (r >= 0 && real)
+                r = push_path(v, n, TAKE_PTR(real));
+        free(real);
+        const char *testbed = test_getenv("UMOCKDEV_DIR");
+        if (r >= 0 && !isempty(testbed))
+                r = push_path(v, n, strdup_printf("%s%s", testbed, path));
+        return r;
 }
 
 /* The device's own nodes: DRM minors from sysfs; for nvidia every
@@ -54,6 +87,13 @@ static int collect_nodes(const char *bdf, const char *driver, struct node **v, s
         return r;
 }
 
+static bool link_names_node(const char *link, const struct node *nodes, size_t n_nodes) {
+        for (size_t i = 0; i < n_nodes; i++)
+                if (streq(link, nodes[i].path))
+                        return true;
+        return false;
+}
+
 static int holders_of(const struct node *nodes, size_t n_nodes, struct strbuf *out) {
         int found = 0;
         DIR *proc;
@@ -73,14 +113,16 @@ static int holders_of(const struct node *nodes, size_t n_nodes, struct strbuf *o
                 struct dirent *fe;
                 bool holds = false;
                 while (fds && !holds && (fe = readdir(fds))) {
-                        struct stat st;
+                        char link[4096];
                         if (fe->d_name[0] == '.')
                                 continue;
-                        _cleanup_free_ char *fd = strdup_printf("%s/%s", fddir, fe->d_name);
-                        if (!fd || stat(fd, &st) < 0)
+                        /* readlinkat on the fd directory: never stat() or
+                         * open() what the fd refers to. */
+                        ssize_t k = readlinkat(dirfd(fds), fe->d_name, link, sizeof(link) - 1);
+                        if (k <= 0)
                                 continue;
-                        for (size_t i = 0; i < n_nodes && !holds; i++)
-                                holds = st.st_dev == nodes[i].dev && st.st_ino == nodes[i].ino;
+                        link[k] = 0;
+                        holds = link_names_node(link, nodes, n_nodes);
                 }
                 if (fds)
                         closedir(fds);
@@ -114,15 +156,18 @@ bool process_running(const char *comm) {
 }
 
 int device_holders(const char *bdf, const char *driver, struct strbuf *out) {
-        _cleanup_free_ struct node *nodes = NULL;
+        struct node *nodes = NULL;
         size_t n_nodes = 0;
         int r = collect_nodes(bdf, driver, &nodes, &n_nodes);
-        return r < 0 ? r : holders_of(nodes, n_nodes, out);
+        if (r >= 0)
+                r = holders_of(nodes, n_nodes, out);
+        nodes_free(nodes, n_nodes);
+        return r;
 }
 
 int mdev_holders(const char *uuid, struct strbuf *out) {
-        _cleanup_free_ struct node *nodes = NULL;
         _cleanup_free_ char *link = sysfs_path(SYSFS_MDEV_DEVICES, uuid, "iommu_group", NULL);
+        struct node *nodes = NULL;
         char target[4096];
         size_t n_nodes = 0;
         ssize_t n;
@@ -136,5 +181,23 @@ int mdev_holders(const char *uuid, struct strbuf *out) {
         const char *group = strrchr(target, '/');
         _cleanup_free_ char *node = sysfs_path("/dev/vfio", group ? group + 1 : target, NULL);
         int r = node ? add_node(&nodes, &n_nodes, node) : -errno;
-        return r < 0 ? r : holders_of(nodes, n_nodes, out);
+        if (r >= 0)
+                r = holders_of(nodes, n_nodes, out);
+        nodes_free(nodes, n_nodes);
+        return r;
+}
+
+int vfio_group_holders(const char *group, struct strbuf *out) {
+        unsigned g;
+        struct node *nodes = NULL;
+        size_t n_nodes = 0;
+
+        if (safe_atou(group, &g) < 0)
+                return -EINVAL;
+        _cleanup_free_ char *node = strdup_printf("/dev/vfio/%u", g);
+        int r = node ? add_node(&nodes, &n_nodes, node) : -ENOMEM;
+        if (r >= 0)
+                r = holders_of(nodes, n_nodes, out);
+        nodes_free(nodes, n_nodes);
+        return r;
 }

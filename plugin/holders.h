@@ -12,5 +12,9 @@ int device_holders(const char *bdf, const char *driver, struct strbuf *out);
  * has the vGPU open (QEMU, nvidia-vgpu-mgr). */
 int mdev_holders(const char *uuid, struct strbuf *out);
 
+/* The same for VFIO group GROUP ("31": /dev/vfio/31): whose QEMU has the
+ * group open. */
+int vfio_group_holders(const char *group, struct strbuf *out);
+
 /* Whether a process named COMM (/proc/PID/comm) is running. */
 bool process_running(const char *comm);

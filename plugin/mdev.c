@@ -182,6 +182,14 @@ int mdev_parent_of(const char *uuid, char *buf, size_t size) {
         return 0;
 }
 
+int mdev_type_of(const char *uuid, char *buf, size_t size) {
+        _cleanup_free_ char *p = sysfs_mdev_attr(uuid, "mdev_type");
+        if (!p)
+                return -errno;
+        int r = sysfs_link_basename(p, buf, size);
+        return r < 0 ? r : *buf ? 0 : -ENOENT;
+}
+
 int mdev_wait_present(const char *uuid, const char *model, unsigned timeout_ms) {
         uint64_t deadline = now_usec() + (uint64_t)timeout_ms * 1000, delay = 500;
         char api[32] = "";

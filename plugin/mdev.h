@@ -21,6 +21,8 @@ bool mdev_exists(const char *uuid);
 int mdev_device_api(const char *uuid, char *buf, size_t size);
 /* Parent device name of an instance, into buf. */
 int mdev_parent_of(const char *uuid, char *buf, size_t size);
+/* The instance's type id (its mdev_type link), into buf. */
+int mdev_type_of(const char *uuid, char *buf, size_t size);
 
 /* Poll (bounded) until the instance exists with device_api MODEL / is gone. */
 int mdev_wait_present(const char *uuid, const char *model, unsigned timeout_ms);

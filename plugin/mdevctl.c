@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
 #include "log.h"
 #include "mdevctl.h"
 #include "spawn.h"
@@ -7,14 +8,19 @@
 #define MDEVCTL_TIMEOUT_MS 30000
 
 int mdevctl_resolve(const char *configured, char **ret) {
+        if (configured && configured[0] != '/')
+                return log_fail(-EINVAL, "mdevctl = %s in gpuhook.conf is not an absolute path; set the full path (e.g. %s)",
+                                configured, GPUHOOK_MDEVCTL_PATH);
+        /* Never through PATH: the gpuhook.conf key, else the path fixed at build time. */
         char *p = configured ? strdup(configured) : find_program("mdevctl");
         if (!p)
-                return log_fail(-ENOENT, "mdevctl is not installed; install the mdevctl package (apt-get install mdevctl)");
+                return log_fail(-ENOENT, "mdevctl is not installed (no %s); install the mdevctl package (apt-get install mdevctl) or set its path as mdevctl in gpuhook.conf",
+                                GPUHOOK_MDEVCTL_PATH);
         if (access(p, X_OK) < 0) {
                 int r = -errno;
+                log_fail(r, "mdevctl at %s cannot be run: %s; fix the mdevctl path in gpuhook.conf", p, strerror(-r));
                 free(p);
-                return log_fail(r, "mdevctl at %s cannot be run: %s; fix the mdevctl path in gpuhook.conf", configured,
-                                strerror(-r));
+                return r;
         }
         *ret = p;
         return 0;

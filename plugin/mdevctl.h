@@ -6,8 +6,9 @@
 /* mdevctl as the one way gpuhook creates, starts and stops mdevs, so that
  * mdevctl's own checks and callouts (and gpuhook's callout) always run. */
 
-/* Resolve the mdevctl binary: CONFIGURED if set, else PATH and the usual
- * sbin/bin dirs. Records a failure naming the package when absent. */
+/* Resolve the mdevctl binary: CONFIGURED (an absolute path) if set, else the
+ * path fixed at build time (meson -Dmdevctl_path, Debian 12: /usr/bin/mdevctl),
+ * never PATH. Records a failure naming the package when absent. */
 int mdevctl_resolve(const char *configured, char **ret);
 
 /* UUIDs mdevctl has a persistent definition for. */

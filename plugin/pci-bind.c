@@ -9,27 +9,11 @@
 #include "sysfs.h"
 #include "validate.h"
 
-static int link_basename(const char *path, char *buf, size_t size) {
-        char link[PATH_MAX];
-        ssize_t n = readlink(path, link, sizeof(link) - 1);
-        if (n < 0) {
-                if (errno == ENOENT) {
-                        *buf = 0;
-                        return 0;
-                }
-                return -errno;
-        }
-        link[n] = 0;
-        const char *base = strrchr(link, '/');
-        snprintf(buf, size, "%s", base ? base + 1 : link);
-        return 0;
-}
-
 int pci_driver_get(const char *bdf, char *buf, size_t size) {
         _cleanup_free_ char *p = sysfs_pci_attr(bdf, "driver");
         if (!p)
                 return -errno;
-        return link_basename(p, buf, size);
+        return sysfs_link_basename(p, buf, size);
 }
 
 int pci_override_get(const char *bdf, char *buf, size_t size) {

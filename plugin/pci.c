@@ -45,19 +45,11 @@ static int read_int_attr(const char *bdf, const char *attr, int *ret) {
 /* Last component of the symlink BDF/ATTR into buf ("" when absent). */
 static int read_link_base(const char *bdf, const char *attr, char *buf, size_t size) {
         _cleanup_free_ char *p = sysfs_pci_attr(bdf, attr);
-        char link[PATH_MAX];
-        ssize_t n;
-
         *buf = 0;
         if (!p)
                 return -errno;
-        n = readlink(p, link, sizeof(link) - 1);
-        if (n < 0)
-                return -errno;
-        link[n] = 0;
-        const char *base = strrchr(link, '/');
-        snprintf(buf, size, "%s", base ? base + 1 : link);
-        return 0;
+        int r = sysfs_link_basename(p, buf, size);
+        return r < 0 ? r : *buf ? 0 : -ENOENT;
 }
 
 static char *dup_prop(struct udev_device *u, const char *key) {

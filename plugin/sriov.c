@@ -29,7 +29,7 @@ int sriov_pf_for_vf(const struct pci_list *l, const char *vf, struct sriov_pf *r
                 unsigned index = stride ? (want - first) / stride : 0;
                 if (index >= d->sriov_totalvfs)
                         continue;
-                *ret = (struct sriov_pf){ .vendor = d->vendor, .totalvfs = d->sriov_totalvfs, .numvfs = d->sriov_numvfs,
+                *ret = (struct sriov_pf){ .vendor = d->vendor, .class = d->class, .totalvfs = d->sriov_totalvfs, .numvfs = d->sriov_numvfs,
                                           .vf_index = index };
                 snprintf(ret->bdf, sizeof(ret->bdf), "%s", d->bdf);
                 snprintf(ret->driver, sizeof(ret->driver), "%s", d->driver);
@@ -38,36 +38,71 @@ int sriov_pf_for_vf(const struct pci_list *l, const char *vf, struct sriov_pf *r
         return -ENOENT;
 }
 
-bool sriov_vfs_in_use(const char *pf, struct strbuf *why) {
+int sriov_vfs_list(const char *pf, char ***ret) {
         _cleanup_free_ char *dir = sysfs_pci_attr(pf, NULL);
         DIR *d = dir ? opendir(dir) : NULL;
         struct dirent *de;
-        bool used = false;
+        char **v = NULL;
+        size_t n = 0;
+        int r = 0;
 
-        while (d && !used && (de = readdir(d))) {
-                char target[256], drv[64] = "";
+        if (!d)
+                return errno == ENOENT ? (*ret = calloc(1, sizeof(char *))) ? 0 : -ENOMEM : -errno;
+        while ((de = readdir(d))) {
+                char target[256];
                 if (strncmp(de->d_name, "virtfn", 6))
                         continue;
                 _cleanup_free_ char *link = sysfs_path(SYSFS_PCI_DEVICES, pf, de->d_name, NULL);
-                ssize_t n = link ? readlink(link, target, sizeof(target) - 1) : -1;
-                if (n <= 0)
+                ssize_t k = link ? readlink(link, target, sizeof(target) - 1) : -1;
+                if (k <= 0)
                         continue;
-                target[n] = 0;
+                target[k] = 0;
                 const char *vf = strrchr(target, '/');
                 vf = vf ? vf + 1 : target;
                 if (!pci_addr_valid(vf))
                         continue;
+                char **nv = reallocarray(v, n + 2, sizeof(char *));
+                if (!nv) {
+                        r = -ENOMEM;
+                        break;
+                }
+                v = nv;
+                v[n + 1] = NULL;
+                if (!(v[n] = strdup(vf))) {
+                        r = -ENOMEM;
+                        break;
+                }
+                n++;
+        }
+        closedir(d);
+        if (r < 0 || (!v && !(v = calloc(1, sizeof(char *))))) {
+                strv_free_null(v);
+                return -ENOMEM;
+        }
+        *ret = v;
+        return 0;
+}
+
+bool sriov_vfs_in_use(const char *pf, struct strbuf *why) {
+        char **vfs = NULL;
+        bool used = false;
+
+        if (sriov_vfs_list(pf, &vfs) < 0)
+                return false;
+        for (char **vf = vfs; *vf && !used; vf++) {
+                char drv[64] = "";
                 unsigned vgpu = 0;
-                if ((pci_driver_get(vf, drv, sizeof(drv)) >= 0 && streq(drv, "vfio-pci")) ||
-                    (pci_vgpu_current_type(vf, &vgpu) >= 0 && vgpu != 0)) {
-                        strbuf_appendf(why, "%s", vf);
+                if ((pci_driver_get(*vf, drv, sizeof(drv)) >= 0 && streq(drv, "vfio-pci")) ||
+                    (pci_vgpu_current_type(*vf, &vgpu) >= 0 && vgpu != 0)) {
+                        strbuf_appendf(why, "%s", *vf);
                         used = true;
                 }
         }
-        if (d)
-                closedir(d);
+        strv_free_null(vfs);
         return used;
 }
+
+int sriov_numvfs_get(const char *pf, unsigned *ret) { return read_attr_uint(pf, "sriov_numvfs", ret); }
 
 int sriov_set_numvfs(const char *pf, unsigned n, unsigned timeout_ms) {
         _cleanup_free_ char *p = sysfs_pci_attr(pf, "sriov_numvfs");
@@ -79,26 +114,18 @@ int sriov_set_numvfs(const char *pf, unsigned n, unsigned timeout_ms) {
         return sysfs_write_bounded(p, text, timeout_ms);
 }
 
-int sriov_restore(const char *pf, const char *previous, unsigned timeout_ms) {
-        struct strbuf why = { 0 };
-        unsigned prev = 0, cur = 0;
+int sriov_restore(const char *pf, unsigned previous, unsigned timeout_ms) {
+        unsigned cur = 0;
         int r;
 
-        if (safe_atou(previous, &prev) < 0)
-                return -EINVAL;
-        if (read_attr_uint(pf, "sriov_numvfs", &cur) < 0 || cur == prev)
+        if (read_attr_uint(pf, "sriov_numvfs", &cur) < 0 || cur == previous)
                 return 0;
-        if (sriov_vfs_in_use(pf, &why)) {
-                /* Another VM still uses a VF: the extra VFs stay; nothing lost. */
-                log_info("leaving %u VFs on %s: VF %s is still in use", cur, pf, strbuf_str(&why));
-                strbuf_free(&why);
-                return 0;
-        }
-        strbuf_free(&why);
+        /* drivers/pci/iov.c, sriov_numvfs_store(): a non-zero count changes
+         * only through 0 (-EBUSY otherwise). */
         r = sriov_set_numvfs(pf, 0, timeout_ms);
-        if (r >= 0 && prev > 0)
-                r = sriov_set_numvfs(pf, prev, timeout_ms);
+        if (r >= 0 && previous > 0)
+                r = sriov_set_numvfs(pf, previous, timeout_ms);
         if (r < 0)
-                return log_fail(r, "cannot set %s back to %u VFs: %s; set sriov_numvfs by hand", pf, prev, strerror(-r));
+                return log_fail(r, "cannot set %s back to %u VFs: %s; set sriov_numvfs by hand", pf, previous, strerror(-r));
         return 0;
 }

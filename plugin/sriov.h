@@ -10,6 +10,7 @@
 struct sriov_pf {
         char bdf[PCI_ADDR_LEN + 1];
         unsigned vendor;
+        unsigned class; /* 24 bits, e.g. 0x038000 */
         char driver[64];
         unsigned totalvfs, numvfs;
         unsigned vf_index; /* the VF asked about is virtfn<vf_index> */
@@ -21,6 +22,9 @@ int sriov_pf_for_vf(const struct pci_list *l, const char *vf, struct sriov_pf *r
 /* Is any VF of PF in use (bound to vfio-pci, or carrying an NVIDIA vGPU)?
  * Appends the first such VF to why. */
 bool sriov_vfs_in_use(const char *pf, struct strbuf *why);
+/* The PF's VFs (its virtfn links), canonical addresses, NULL-terminated. */
+int sriov_vfs_list(const char *pf, char ***ret);
+int sriov_numvfs_get(const char *pf, unsigned *ret);
 int sriov_set_numvfs(const char *pf, unsigned n, unsigned timeout_ms);
-/* Give PF back PREVIOUS VFs, unless some VF is still in use. */
-int sriov_restore(const char *pf, const char *previous, unsigned timeout_ms);
+/* Give PF back PREVIOUS VFs (through 0, as the kernel wants). */
+int sriov_restore(const char *pf, unsigned previous, unsigned timeout_ms);

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <limits.h>
 #include <stdarg.h>
 #include <sys/stat.h>
 
@@ -61,4 +62,17 @@ char *sysfs_pci_attr(const char *bdf, const char *attr) { return sysfs_path(SYSF
 bool sysfs_exists(const char *path) {
         struct stat st;
         return path && stat(path, &st) == 0;
+}
+
+int sysfs_link_basename(const char *path, char *buf, size_t size) {
+        char link[PATH_MAX];
+        ssize_t n = readlink(path, link, sizeof(link) - 1);
+
+        *buf = 0;
+        if (n < 0)
+                return errno == ENOENT ? 0 : -errno;
+        link[n] = 0;
+        const char *base = strrchr(link, '/');
+        snprintf(buf, size, "%s", base ? base + 1 : link);
+        return 0;
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* Every sysfs path gpuhook touches is built here, from components that are
  * re-checked (no '/', no "." or "..", bounded) even though callers validated
@@ -27,3 +28,6 @@ char *sysfs_mdev_attr(const char *uuid, const char *attr);
 char *sysfs_pci_attr(const char *bdf, const char *attr);
 
 bool sysfs_exists(const char *path);
+/* The last component of the symlink PATH (a driver, an IOMMU group, an mdev
+ * type) into buf: 0, "" and 0 when PATH does not exist, or -errno. */
+int sysfs_link_basename(const char *path, char *buf, size_t size);

@@ -32,6 +32,9 @@ build=${1:-build}
 shift || true
 if [ ! -f "$build/build.ninja" ]; then
   meson setup "$build" "$@" >/dev/null
+elif [ $# -gt 0 ]; then
+  # An existing build dir takes the options asked for now (e.g. -Dtest_hooks=true).
+  meson configure "$build" "$@" >/dev/null
 fi
 meson compile -C "$build" >/dev/null
 echo "bootstrap: built gpuhook in $build"

@@ -7,7 +7,7 @@
 # outside a temporary directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tools/bootstrap.sh "${GPUHOOK_DEMO_BUILD:-build}"
+tools/bootstrap.sh "${GPUHOOK_DEMO_BUILD:-build}" -Dtest_hooks=true
 
 build=$PWD/${GPUHOOK_DEMO_BUILD:-build}
 xml=$PWD/tools/demo/v100-vgpu.xml

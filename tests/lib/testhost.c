@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <ctype.h>
 #include <dirent.h>
 #include <ftw.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <sys/stat.h>
 
 #include "spawn.h"
@@ -155,6 +157,116 @@ int testhost_writes_matching(struct testhost *t, const char *needle) {
                         *next++ = 0;
                 if (strstr(line, needle))
                         n++;
+        }
+        return n;
+}
+
+/* "0000:17:00.0" or "17:00.0" (hex, any case; exactly the whole of S[0..len))
+ * -> domain << 16 | bus << 8 | device << 3 | function. */
+static bool parse_bdf_n(const char *s, size_t len, uint32_t *ret) {
+        char buf[32];
+        unsigned dom = 0, bus, dev, fn;
+        int n = -1;
+        if (len == 0 || len >= sizeof(buf))
+                return false;
+        memcpy(buf, s, len);
+        buf[len] = 0;
+        for (size_t i = 0; i < len; i++)
+                if (!isxdigit((unsigned char)buf[i]) && buf[i] != ':' && buf[i] != '.')
+                        return false;
+        if (len == 12 && sscanf(buf, "%4x:%2x:%2x.%1x%n", &dom, &bus, &dev, &fn, &n) == 4 && n == 12)
+                ;
+        else if (len == 7 && sscanf(buf, "%2x:%2x.%1x%n", &bus, &dev, &fn, &n) == 3 && n == 7)
+                ;
+        else
+                return false;
+        if ((len == 12 && buf[4] != ':') || buf[len - 5] != ':' || buf[len - 2] != '.' || dev > 0x1f || fn > 7)
+                return false;
+        *ret = dom << 16 | bus << 8 | dev << 3 | fn;
+        return true;
+}
+
+/* The PCI function a write-log line touched: the last BDF component of the
+ * path, or the bytes of a bind/unbind/drivers_probe under /sys/bus/pci. */
+static bool write_line_bdf(const char *line, uint32_t *ret) {
+        const char *path = strchr(line, ' ');
+        if (!path)
+                return false;
+        path++;
+        const char *end = strchr(path, ' ');
+        if (!end || end[1] != '"')
+                return false;
+        bool found = false;
+        for (const char *c = path; c < end;) {
+                const char *slash = memchr(c, '/', (size_t)(end - c));
+                const char *stop = slash ? slash : end;
+                uint32_t v;
+                if (parse_bdf_n(c, (size_t)(stop - c), &v)) {
+                        *ret = v;
+                        found = true;
+                }
+                c = stop + 1;
+        }
+        if (found)
+                return true;
+        size_t plen = (size_t)(end - path);
+        const char *base = path + plen;
+        while (base > path && base[-1] != '/')
+                base--;
+        size_t blen = (size_t)(path + plen - base);
+        bool drv_file = strncmp(path, "/sys/bus/pci/drivers/", strlen("/sys/bus/pci/drivers/")) == 0 &&
+                        ((blen == 4 && strncmp(base, "bind", 4) == 0) || (blen == 6 && strncmp(base, "unbind", 6) == 0));
+        bool probe = plen == strlen("/sys/bus/pci/drivers_probe") && strncmp(path, "/sys/bus/pci/drivers_probe", plen) == 0;
+        if (!drv_file && !probe)
+                return false;
+        /* bytes: the kernel ignores one trailing newline (logged as \n) */
+        const char *bytes = end + 2, *close = strchr(bytes, '"');
+        if (!close)
+                return false;
+        size_t blen2 = (size_t)(close - bytes);
+        if (blen2 >= 2 && bytes[blen2 - 2] == '\\' && bytes[blen2 - 1] == 'n')
+                blen2 -= 2;
+        return parse_bdf_n(bytes, blen2, ret);
+}
+
+int testhost_writes_outside(struct testhost *t, const char *const allowed_bdfs[], char **ret_first) {
+        _cleanup_free_ char *log = host_path(t, "/.sim/writes.log"), *text = NULL;
+        int n = 0;
+        if (ret_first)
+                *ret_first = NULL;
+        if (read_text_file(log, 64 << 20, &text) < 0)
+                return 0;
+        for (char *line = text, *next; line && *line; line = next) {
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = 0;
+                uint32_t bdf;
+                if (!write_line_bdf(line, &bdf))
+                        continue;
+                bool allowed = false;
+                for (size_t i = 0; allowed_bdfs && allowed_bdfs[i] && !allowed; i++) {
+                        uint32_t a;
+                        allowed = parse_bdf_n(allowed_bdfs[i], strlen(allowed_bdfs[i]), &a) && a == bdf;
+                }
+                if (allowed)
+                        continue;
+                /* a BLOCKED write is logged again when it completes: count it once */
+                size_t len = strlen(line);
+                if (len > strlen(" BLOCKED") && strcmp(line + len - strlen(" BLOCKED"), " BLOCKED") == 0 && next) {
+                        size_t head = len - strlen("BLOCKED");
+                        bool completed = false;
+                        for (const char *l = next; *l && !completed;) {
+                                const char *e = strchr(l, '\n');
+                                size_t ll = e ? (size_t)(e - l) : strlen(l);
+                                completed = ll > head && strncmp(l, line, head) == 0 &&
+                                            !(ll == len && strncmp(l + head, "BLOCKED", strlen("BLOCKED")) == 0);
+                                l = e ? e + 1 : l + ll;
+                        }
+                        if (completed)
+                                continue;
+                }
+                if (n++ == 0 && ret_first && !(*ret_first = strdup(line)))
+                        abort();
         }
         return n;
 }

@@ -46,6 +46,18 @@ int testhost_available(struct testhost *t, const char *parent, const char *type)
 int testhost_count_mdevs(struct testhost *t);
 /* Lines in the simulated host's write log that mention NEEDLE. */
 int testhost_writes_matching(struct testhost *t, const char *needle);
+/* Writes in the simulated host's write log that touched a PCI function NOT in
+ * ALLOWED_BDFS (NULL-terminated, "0000:17:00.0"; the domain may be left out,
+ * case does not matter): a write to a file of that function's sysfs dir
+ * (/sys/bus/pci/devices/BDF/... or /sys/devices/.../BDF/..., the last BDF
+ * in the path counting, so an mdev's or a type's file counts for its parent
+ * function), or to a PCI driver's bind/unbind or /sys/bus/pci/drivers_probe
+ * with BDF as its bytes. Failed writes count (they were tried); a BLOCKED
+ * line counts once, with its completion line or alone. Other writes
+ * (vtconsoles, platform devices, new_id, the sim's control file) do not.
+ * Returns the count (0 if there is no log); *RET_FIRST, if not NULL, gets
+ * the first such log line, malloc'd, or NULL. */
+int testhost_writes_outside(struct testhost *t, const char *const allowed_bdfs[], char **ret_first);
 /* Absolute path of a file in the state dir (ledgers), malloc'd. */
 char *testhost_state_path(struct testhost *t, const char *rel);
 

@@ -230,6 +230,9 @@ static void test_load_file(void) {
         unit_rm_rf(dir);
 }
 
+#if GPUHOOK_TEST_HOOKS
+/* A test build (meson -Dtest_hooks=true): $GPUHOOK_CONFIG and
+ * $GPUHOOK_STATE_DIR steer the config, as the simulated-host tests need. */
 static void test_load_default_env(void) {
         _cleanup_free_ char *dir = unit_mkdtemp(), *path = NULL;
         struct gpuhook_config c;
@@ -240,6 +243,7 @@ static void test_load_default_env(void) {
 
         setenv("GPUHOOK_CONFIG", path, 1);
         unsetenv("GPUHOOK_STATE_DIR");
+        ASSERT_STR_EQ(test_getenv("GPUHOOK_CONFIG"), path);
         ASSERT_STR_EQ(config_default_path(), path);
         config_init_defaults(&c);
         CU_ASSERT_EQUAL(config_load_default(&c), 0);
@@ -255,13 +259,16 @@ static void test_load_default_env(void) {
         CU_ASSERT_EQUAL(c.create_timeout_ms, 5000);
         config_done(&c);
 
-        /* A bad override is an error naming the variable. */
+        /* A bad override is a config error naming the variable; the file's
+         * values stay. */
         setenv("GPUHOOK_STATE_DIR", "relative/dir", 1);
         config_init_defaults(&c);
-        CU_ASSERT_EQUAL(config_load_default(&c), -EINVAL);
-        ASSERT_FAILURE_HAS("GPUHOOK_STATE_DIR");
+        CU_ASSERT_EQUAL(config_load_default(&c), 0);
+        ASSERT_NO_FAILURE();
+        CU_ASSERT_EQUAL_FATAL(c.n_errors, 1);
+        ASSERT_STR_HAS(c.errors[0], "GPUHOOK_STATE_DIR: expected an absolute path");
+        ASSERT_STR_EQ(c.state_dir, "/from/file");
         config_done(&c);
-        log_failure_clear();
 
         /* Neither file nor environment: the built-in state dir. */
         unsetenv("GPUHOOK_STATE_DIR");
@@ -274,6 +281,132 @@ static void test_load_default_env(void) {
         unsetenv("GPUHOOK_CONFIG");
         ASSERT_STR_EQ(config_default_path(), GPUHOOK_CONFIG_PATH);
         unit_rm_rf(dir);
+}
+#else
+/* The default (and packaged) build: GPUHOOK_* never steer the config of a
+ * root hook. This branch is what a build without -Dtest_hooks runs. */
+static void test_load_default_env(void) {
+        setenv("GPUHOOK_CONFIG", "/tmp/gpuhook-env-config.conf", 1);
+        setenv("GPUHOOK_STATE_DIR", "/tmp/gpuhook-env-state", 1);
+        CU_ASSERT_PTR_NULL(test_getenv("GPUHOOK_CONFIG"));
+        CU_ASSERT_PTR_NULL(test_getenv("PATH"));
+        ASSERT_STR_EQ(config_default_path(), GPUHOOK_CONFIG_PATH);
+        struct gpuhook_config c;
+        config_init_defaults(&c);
+        CU_ASSERT_EQUAL(config_load_default(&c), 0);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(c.state_dir);
+        CU_ASSERT_STRING_NOT_EQUAL(c.state_dir, "/tmp/gpuhook-env-state");
+        config_done(&c);
+        unsetenv("GPUHOOK_CONFIG");
+        unsetenv("GPUHOOK_STATE_DIR");
+}
+#endif
+
+/* Two mistakes: both reported with file:line, every valid line applied. */
+static void test_all_errors_reported_valid_values_kept(void) {
+        struct gpuhook_config c;
+
+        config_init_defaults(&c);
+        log_failure_clear();
+        CU_ASSERT_EQUAL(config_parse_text(&c, PATH,
+                                          "# gpuhook\n"
+                                          "placement = spread\n"
+                                          "placment = compact\n"
+                                          "create_timeout = 20\n"
+                                          "lock_timeout = 0\n"
+                                          "allow_boot_console = yes\n"),
+                        -EINVAL);
+        CU_ASSERT_EQUAL_FATAL(c.n_errors, 2);
+        ASSERT_STR_EQ(c.errors[0], PATH ":3: unknown key 'placment'");
+        ASSERT_STR_HAS(c.errors[1], PATH ":5: bad value '0' for lock_timeout");
+        /* the valid lines, before and after the bad ones */
+        CU_ASSERT_EQUAL(c.placement, PLACEMENT_SPREAD);
+        CU_ASSERT_EQUAL(c.create_timeout_ms, 20000);
+        CU_ASSERT_TRUE(c.allow_boot_console);
+        /* the bad key keeps its default */
+        CU_ASSERT_EQUAL(c.lock_timeout_ms, 30000);
+        /* one line naming both */
+        _cleanup_free_ char *sum = config_errors_summary(&c);
+        ASSERT_STR_HAS(sum, PATH " has 2 errors: " PATH ":3: unknown key 'placment'; " PATH ":5: bad value '0'");
+        CU_ASSERT_PTR_NULL(strchr(sum, '\n'));
+        ASSERT_FAILURE_HAS(PATH ":3: unknown key 'placment'");
+        ASSERT_FAILURE_HAS(PATH ":5: bad value '0' for lock_timeout");
+        log_failure_clear();
+        config_done(&c);
+        CU_ASSERT_EQUAL(c.n_errors, 0);
+        CU_ASSERT_PTR_NULL(c.errors);
+}
+
+/* Many bad lines: all recorded, the one-line summary lists ten. */
+static void test_many_errors_summary_bounded(void) {
+        struct gpuhook_config c;
+        struct strbuf text = { 0 };
+
+        for (unsigned i = 0; i < 25; i++)
+                CU_ASSERT_TRUE(strbuf_appendf(&text, "bogus%u = 1\n", i) >= 0);
+        config_init_defaults(&c);
+        CU_ASSERT_EQUAL(config_parse_text(&c, PATH, strbuf_str(&text)), -EINVAL);
+        CU_ASSERT_EQUAL(c.n_errors, 25);
+        ASSERT_STR_EQ(c.errors[24], PATH ":25: unknown key 'bogus24'");
+        _cleanup_free_ char *sum = config_errors_summary(&c);
+        ASSERT_STR_HAS(sum, PATH " has 25 errors: ");
+        ASSERT_STR_HAS(sum, PATH ":10: unknown key 'bogus9'; and 15 more (`gpuhookctl check` lists them all)");
+        ASSERT_STR_LACKS(sum, "bogus10'");
+        log_failure_clear();
+        config_done(&c);
+        strbuf_free(&text);
+}
+
+/* The host's config with mistakes: loading succeeds with what is valid,
+ * nothing is recorded as the failure (release and reconcile must go on),
+ * the errors are there for what needs the policy. */
+static void test_load_default_with_errors_does_not_fail(void) {
+#if GPUHOOK_TEST_HOOKS /* the default build reads only the built-in path */
+        _cleanup_free_ char *dir = unit_mkdtemp(), *path = NULL;
+        struct gpuhook_config c;
+
+        CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+        path = strdup_printf("%s/gpuhook.conf", dir);
+        CU_ASSERT_EQUAL(unit_write(dir, "gpuhook.conf", "state_dir = /from/file\nplacment = spread\nbind_timeout = never\n"), 0);
+        setenv("GPUHOOK_CONFIG", path, 1);
+        unsetenv("GPUHOOK_STATE_DIR");
+        log_failure_clear();
+        config_init_defaults(&c);
+        CU_ASSERT_EQUAL(config_load_default(&c), 0);
+        ASSERT_NO_FAILURE();
+        CU_ASSERT_TRUE(config_has_errors(&c));
+        CU_ASSERT_EQUAL_FATAL(c.n_errors, 2);
+        char want[512];
+        snprintf(want, sizeof(want), "%s:2: unknown key 'placment'", path);
+        ASSERT_STR_EQ(c.errors[0], want);
+        snprintf(want, sizeof(want), "%s:3: bad value 'never' for bind_timeout", path);
+        ASSERT_STR_HAS(c.errors[1], want);
+        ASSERT_STR_EQ(c.state_dir, "/from/file");
+        CU_ASSERT_EQUAL(c.bind_timeout_ms, 10000);
+        config_done(&c);
+
+        /* An unreadable file (a directory) is an error too, not a failure. */
+        setenv("GPUHOOK_CONFIG", dir, 1);
+        config_init_defaults(&c);
+        CU_ASSERT_EQUAL(config_load_default(&c), 0);
+        ASSERT_NO_FAILURE();
+        CU_ASSERT_EQUAL_FATAL(c.n_errors, 1);
+        ASSERT_STR_HAS(c.errors[0], "cannot read config");
+        ASSERT_STR_EQ(c.state_dir, GPUHOOK_STATE_DIR_DEFAULT);
+        config_done(&c);
+
+        /* A failure recorded before loading stays the failure. */
+        log_fail(-EIO, "earlier failure");
+        setenv("GPUHOOK_CONFIG", path, 1);
+        config_init_defaults(&c);
+        CU_ASSERT_EQUAL(config_load_default(&c), 0);
+        ASSERT_FAILURE_HAS("earlier failure");
+        config_done(&c);
+        log_failure_clear();
+
+        unsetenv("GPUHOOK_CONFIG");
+        unit_rm_rf(dir);
+#endif
 }
 
 /* clang-format off */
@@ -288,5 +421,8 @@ UNIT_MAIN("conf",
           UNIT_TEST(test_line_numbers_with_comments),
           UNIT_TEST(test_message_sanitized),
           UNIT_TEST(test_load_file),
-          UNIT_TEST(test_load_default_env))
+          UNIT_TEST(test_load_default_env),
+          UNIT_TEST(test_all_errors_reported_valid_values_kept),
+          UNIT_TEST(test_many_errors_summary_bounded),
+          UNIT_TEST(test_load_default_with_errors_does_not_fail))
 /* clang-format on */

@@ -89,7 +89,7 @@ static void test_commit_writes_file(void) {
         ASSERT_STR_HAS(text, "<ledger version=\"1\" domain-uuid=\"" DOM_A "\" domain-name=\"vm-a\">");
         ASSERT_STR_HAS(text, "<mdev uuid=\"" U1 "\" parent=\"0000:41:00.0\" type=\"nvidia-300\" origin=\"created\" "
                              "state=\"pending\" since=\"1700000000\"/>");
-        ASSERT_STR_HAS(text, "<pci address=\"0000:41:00.1\" driver=\"snd_hda_intel\" override=\"\" state=\"done\" "
+        ASSERT_STR_HAS(text, "<pci address=\"0000:41:00.1\" driver=\"snd_hda_intel\" override=\"\" set-override=\"vfio-pci\" state=\"done\" "
                              "since=\"1700000001\"/>");
         ASSERT_STR_HAS(text, "<mdev uuid=\"" U2 "\" parent=\"\" type=\"\" origin=\"defined\" state=\"done\"");
 

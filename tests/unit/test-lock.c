@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "cunit-main.h"
@@ -97,8 +98,65 @@ static void test_state_dir_not_creatable(void) {
         unit_rm_rf(tmp);
 }
 
+/* The lock is replaced while a second process waits for it: that process
+ * holds a lock on a file no one else will lock, so it must not go on. */
+static void test_replaced_lock_refused(void) {
+        _cleanup_free_ char *dir = unit_mkdtemp(), *lockpath = NULL, *other = NULL;
+        CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+        lockpath = strdup_printf("%s/lock", dir);
+        other = strdup_printf("%s/lock.new", dir);
+        int fd = host_lock_acquire(dir, 1000);
+        CU_ASSERT_FATAL(fd >= 0);
+        int p[2];
+        CU_ASSERT_FATAL(pipe2(p, O_CLOEXEC) == 0);
+        pid_t pid = fork();
+        CU_ASSERT_FATAL(pid >= 0);
+        if (pid == 0) {
+                struct attempt a = { 0 };
+                close(p[0]);
+                close(fd); /* the parent's lock, shared through fork */
+                a.r = host_lock_acquire(dir, 5000);
+                snprintf(a.failure, sizeof(a.failure), "%s", log_failure() ? log_failure() : "");
+                _exit(write(p[1], &a, sizeof(a)) == sizeof(a) ? 0 : 1);
+        }
+        close(p[1]);
+        sleep_usec(300000); /* the child is waiting in flock() */
+        CU_ASSERT_EQUAL(unit_write(dir, "lock.new", ""), 0);
+        CU_ASSERT_EQUAL(chmod(other, 0600), 0);
+        CU_ASSERT_EQUAL(rename(other, lockpath), 0);
+        host_lock_release(fd);
+        struct attempt a = { .r = 1 };
+        CU_ASSERT_EQUAL(read(p[0], &a, sizeof(a)), (ssize_t)sizeof(a));
+        close(p[0]);
+        waitpid(pid, NULL, 0);
+        CU_ASSERT_EQUAL(a.r, -ESTALE);
+        ASSERT_STR_HAS(a.failure, "was replaced while this process waited for it");
+        unit_rm_rf(dir);
+}
+
+/* A world-writable state directory, or a lock file others can write, is
+ * refused before it is used. */
+static void test_untrusted_lock_refused(void) {
+        _cleanup_free_ char *dir = unit_mkdtemp(), *lockpath = NULL;
+        CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+        lockpath = strdup_printf("%s/lock", dir);
+        CU_ASSERT_EQUAL(chmod(dir, 0777), 0);
+        log_failure_clear();
+        CU_ASSERT_EQUAL(host_lock_acquire(dir, 1000), -EPERM);
+        ASSERT_FAILURE_HAS("is writable by everyone (mode 0777)");
+        CU_ASSERT_EQUAL(chmod(dir, 0700), 0);
+        CU_ASSERT_EQUAL(unit_write(dir, "lock", ""), 0);
+        CU_ASSERT_EQUAL(chmod(lockpath, 0666), 0);
+        log_failure_clear();
+        CU_ASSERT_EQUAL(host_lock_acquire(dir, 1000), -EPERM);
+        ASSERT_FAILURE_HAS("lock file");
+        unit_rm_rf(dir);
+}
+
 /* clang-format off */
 UNIT_MAIN("lock",
+          UNIT_TEST(test_replaced_lock_refused),
+          UNIT_TEST(test_untrusted_lock_refused),
           UNIT_TEST(test_contended_lock_times_out),
           UNIT_TEST(test_reacquire_in_same_process),
           UNIT_TEST(test_state_dir_not_creatable))

@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "config.h"
 #include "cunit-main.h"
 #include "spawn.h"
 
@@ -81,12 +85,91 @@ static void test_first_line(void) {
         ASSERT_STR_EQ(first_line(""), "");
 }
 
+/* Helpers by the absolute paths fixed at build time; nothing else is found. */
 static void test_find_program(void) {
+        ASSERT_STR_EQ(helper_path("mdevctl"), GPUHOOK_MDEVCTL_PATH);
+        ASSERT_STR_EQ(helper_path("modprobe"), GPUHOOK_MODPROBE_PATH);
+        ASSERT_STR_EQ(helper_path("update-initramfs"), GPUHOOK_UPDATE_INITRAMFS_PATH);
+        ASSERT_STR_EQ(helper_path("dracut"), GPUHOOK_DRACUT_PATH);
+        ASSERT_STR_EQ(helper_path("chroot"), GPUHOOK_CHROOT_PATH);
+        CU_ASSERT_PTR_NULL(helper_path("sh"));
+        /* not a helper: a test build searches PATH (the tests' tools), the
+         * default build never */
         _cleanup_free_ char *sh = find_program("sh");
-        CU_ASSERT_PTR_NOT_NULL_FATAL(sh);
-        CU_ASSERT_EQUAL(sh[0], '/');
-        CU_ASSERT_EQUAL(access(sh, X_OK), 0);
+        if (GPUHOOK_TEST_HOOKS) {
+                CU_ASSERT_TRUE(sh && sh[0] == '/' && access(sh, X_OK) == 0);
+        } else {
+                CU_ASSERT_PTR_NULL(sh);
+        }
         CU_ASSERT_PTR_NULL(find_program("gpuhook-no-such-program-xyz"));
+
+        /* A "modprobe" first in PATH: only a test build takes it (gpuhook-sim's
+         * stand-in); the default build runs the fixed path. */
+        _cleanup_free_ char *dir = unit_mkdtemp(), *fake = NULL, *oldpath = NULL, *path = NULL;
+        CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+        CU_ASSERT_EQUAL(unit_write(dir, "modprobe", "#!/bin/sh\nexit 0\n"), 0);
+        fake = strdup_printf("%s/modprobe", dir);
+        CU_ASSERT_EQUAL(chmod(fake, 0755), 0);
+        oldpath = strdup(getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
+        path = strdup_printf("%s:%s", dir, oldpath);
+        setenv("PATH", path, 1);
+        _cleanup_free_ char *found = find_program("modprobe");
+        if (GPUHOOK_TEST_HOOKS) {
+                ASSERT_STR_EQ(found, fake);
+        } else if (found) {
+                ASSERT_STR_EQ(found, GPUHOOK_MODPROBE_PATH);
+        }
+        /* relative PATH entries are never used */
+        setenv("PATH", ".:relative/bin", 1);
+        _cleanup_free_ char *fixed = find_program("modprobe");
+        if (fixed)
+                ASSERT_STR_EQ(fixed, GPUHOOK_MODPROBE_PATH);
+        setenv("PATH", oldpath, 1);
+        unit_rm_rf(dir);
+}
+
+static void test_refuses_relative_or_unbounded(void) {
+        char *const rel[] = { "sh", "-c", "exit 0", NULL };
+        char *const sh[] = { "/bin/sh", "-c", "exit 0", NULL };
+        CU_ASSERT_EQUAL(spawn_run(rel, 1000, NULL, NULL), -EINVAL);
+        CU_ASSERT_EQUAL(spawn_run(sh, 0, NULL, NULL), -EINVAL);
+}
+
+/* The child's environment is fixed, not the caller's. */
+static void test_clean_environment(void) {
+        char *out = NULL;
+        char *const argv[] = { "/usr/bin/env", NULL };
+
+        setenv("GPUHOOK_UNIT_SECRET", "1", 1);
+        setenv("UMOCKDEV_DIR", "/tmp/gpuhook-unit-testbed", 1);
+        setenv("LC_ALL", "de_DE.UTF-8", 1);
+        setenv("IFS", "x", 1);
+        CU_ASSERT_EQUAL_FATAL(spawn_run(argv, 10000, &out, NULL), 0);
+        ASSERT_STR_HAS(out, "LC_ALL=C\n");
+        ASSERT_STR_LACKS(out, "de_DE");
+        ASSERT_STR_LACKS(out, "IFS=");
+        ASSERT_STR_LACKS(out, "HOME=");
+        if (GPUHOOK_TEST_HOOKS) {
+                /* what gpuhook-sim needs reaches the helpers it runs */
+                ASSERT_STR_HAS(out, "UMOCKDEV_DIR=/tmp/gpuhook-unit-testbed\n");
+                ASSERT_STR_HAS(out, "GPUHOOK_UNIT_SECRET=1\n");
+        } else {
+                ASSERT_STR_EQ(out, "PATH=/usr/sbin:/usr/bin:/sbin:/bin\nLC_ALL=C\n");
+        }
+        unsetenv("GPUHOOK_UNIT_SECRET");
+        unsetenv("UMOCKDEV_DIR");
+        unsetenv("LC_ALL");
+        unsetenv("IFS");
+        free(out);
+}
+
+/* A child that closes its output but goes on running is still bounded. */
+static void test_timeout_after_output_closed(void) {
+        char *const argv[] = { "/bin/sh", "-c", "exec >&- 2>&-; exec sleep 30", NULL };
+        uint64_t t0 = now_usec();
+
+        CU_ASSERT_EQUAL(spawn_run(argv, 300, NULL, NULL), -ETIMEDOUT);
+        unit_check(now_usec() - t0 < 5000000, __LINE__, __FILE__, "took %llu ms", (unsigned long long)(now_usec() - t0) / 1000);
 }
 
 /* clang-format off */
@@ -99,5 +182,8 @@ UNIT_MAIN("spawn",
           UNIT_TEST(test_cannot_exec),
           UNIT_TEST(test_output_bounded),
           UNIT_TEST(test_first_line),
-          UNIT_TEST(test_find_program))
+          UNIT_TEST(test_find_program),
+          UNIT_TEST(test_refuses_relative_or_unbounded),
+          UNIT_TEST(test_clean_environment),
+          UNIT_TEST(test_timeout_after_output_closed))
 /* clang-format on */

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+
+#include "sriov.h"
+
+/* Which SR-IOV physical functions are GPUs whose VFs gpuhook may create, and
+ * how. gpuhook writes sriov_numvfs only on a PF one of these claims: on any
+ * other PF (a host NIC, an NVMe controller) the VFs belong to the host, and
+ * a domain naming a VF that does not exist is refused. */
+
+enum sriov_enable {
+        SRIOV_ENABLE_SYSFS,       /* the PF driver implements sriov_configure: sriov_numvfs works */
+        SRIOV_ENABLE_AT_LOAD,     /* VFs exist only as the driver creates them at load */
+        SRIOV_ENABLE_VENDOR_TOOL, /* the vendor's tool must enable them (it sets more than the count) */
+};
+
+struct sriov_driver {
+        const char *name;
+        bool (*claims)(const struct sriov_pf *pf);
+        enum sriov_enable enable;
+        /* Refuse a missing VF the way this vendor's set-up fixes it (log_fail). */
+        int (*explain_missing)(const char *vf, const struct sriov_pf *pf, unsigned need);
+};
+
+extern const struct sriov_driver sriov_driver_intel;
+extern const struct sriov_driver sriov_driver_amd_gim;
+extern const struct sriov_driver sriov_driver_nvidia;
+
+/* The driver that claims PF, or NULL: not a GPU gpuhook enables VFs on. */
+const struct sriov_driver *sriov_driver_for(const struct sriov_pf *pf);

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* SR-IOV GPU physical functions, one entry per vendor family. */
+#include "log.h"
+#include "pci.h"
+#include "sriov-driver.h"
+
+#define PCI_VENDOR_INTEL 0x8086
+#define PCI_VENDOR_AMD 0x1002
+#define PCI_VENDOR_NVIDIA 0x10de
+
+static bool is_gpu(const struct sriov_pf *pf) { return pf->class >> 16 == PCI_BASE_CLASS_DISPLAY; }
+
+/* Intel Data Center GPU Flex / Arc Pro and newer on xe: xe implements
+ * sriov_configure (drivers/gpu/drm/xe/xe_pci_sriov.c, xe_pci_sriov_configure),
+ * bounded by its max_vfs module parameter; the SR-IOV i915 of Intel's
+ * backports does the same. */
+static bool intel_claims(const struct sriov_pf *pf) {
+        return pf->vendor == PCI_VENDOR_INTEL && is_gpu(pf) && (streq(pf->driver, "xe") || streq(pf->driver, "i915"));
+}
+
+static int intel_explain(const char *vf, const struct sriov_pf *pf, unsigned need) {
+        return log_fail(-ENODEV, "VF %s does not exist and %s cannot make it (VF number %u of %u): check dmesg, and load %s with max_vfs=%u",
+                        vf, pf->bdf, need, pf->totalvfs, pf->driver, need);
+}
+
+const struct sriov_driver sriov_driver_intel = {
+        .name = "intel-sriov",
+        .claims = intel_claims,
+        .enable = SRIOV_ENABLE_SYSFS,
+        .explain_missing = intel_explain,
+};
+
+/* AMD MxGPU (FirePro S7150, Instinct MI25 ...): the gim module creates the
+ * VFs at load from its vf_num parameter and offers no sriov_configure, so the
+ * kernel answers a sriov_numvfs write with ENOENT (drivers/pci/iov.c,
+ * sriov_numvfs_store(): no driver->sriov_configure). GIM's README: vf_num. */
+static bool amd_claims(const struct sriov_pf *pf) {
+        return pf->vendor == PCI_VENDOR_AMD && is_gpu(pf) && streq(pf->driver, "gim");
+}
+
+static int amd_explain(const char *vf, const struct sriov_pf *pf, unsigned need) {
+        return log_fail(-ENODEV, "VF %s does not exist: the VFs of AMD MxGPU %s are created by gim at load; reload it with more VFs (`modprobe -r gim; modprobe gim vf_num=%u`) while no VM uses one",
+                        vf, pf->bdf, need);
+}
+
+const struct sriov_driver sriov_driver_amd_gim = {
+        .name = "amd-gim",
+        .claims = amd_claims,
+        .enable = SRIOV_ENABLE_AT_LOAD,
+        .explain_missing = amd_explain,
+};
+
+/* NVIDIA Ampere and newer: VFs are enabled by NVIDIA's sriov-manage, which
+ * also prepares the GPU (NVIDIA Virtual GPU Software User Guide, "Preparing
+ * the Virtual Function for an NVIDIA vGPU that Supports SR-IOV on a Linux
+ * with KVM Hypervisor"), never by a bare sriov_numvfs write. */
+static bool nvidia_claims(const struct sriov_pf *pf) {
+        return pf->vendor == PCI_VENDOR_NVIDIA && is_gpu(pf) && streq(pf->driver, "nvidia");
+}
+
+static int nvidia_explain(const char *vf, const struct sriov_pf *pf, unsigned need) {
+        return log_fail(-ENODEV, "VF %s does not exist: the VFs of NVIDIA GPU %s are not enabled; run `/usr/lib/nvidia/sriov-manage -e %s` (or enable them at boot)",
+                        vf, pf->bdf, pf->bdf);
+}
+
+const struct sriov_driver sriov_driver_nvidia = {
+        .name = "nvidia-sriov",
+        .claims = nvidia_claims,
+        .enable = SRIOV_ENABLE_VENDOR_TOOL,
+        .explain_missing = nvidia_explain,
+};
+
+static const struct sriov_driver *const sriov_drivers[] = {
+        &sriov_driver_intel,
+        &sriov_driver_amd_gim,
+        &sriov_driver_nvidia,
+};
+
+const struct sriov_driver *sriov_driver_for(const struct sriov_pf *pf) {
+        for (size_t i = 0; i < ELEMENTSOF(sriov_drivers); i++)
+                if (sriov_drivers[i]->claims(pf))
+                        return sriov_drivers[i];
+        return NULL;
+}
