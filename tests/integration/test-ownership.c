@@ -174,7 +174,8 @@ static void test_handover_waits_for_release(void) {
 static void test_handover_timeout_names_owner_and_fix(void) {
         struct testhost *t = server();
         _cleanup_free_ char *xa = pci_vm("vmA", UUID_A, GPU1);
-        _cleanup_free_ char *devs = strdup_printf("%s%s", testhost_pci_hostdev(GPU2, "no"), testhost_pci_hostdev(GPU1_AUDIO, "no"));
+        _cleanup_free_ char *d2 = testhost_pci_hostdev(GPU2, "no"), *d1 = testhost_pci_hostdev(GPU1_AUDIO, "no");
+        _cleanup_free_ char *devs = strdup_printf("%s%s", d2, d1);
         _cleanup_free_ char *xb = vm("vmB", UUID_B, devs, NULL);
 
         CU_ASSERT_EQUAL(testhost_hook(t, xa, "vmA", "prepare", "begin"), 0);
