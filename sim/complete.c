@@ -4,6 +4,7 @@
 #include "complete.h"
 #include "driver.h"
 #include "mdev.h"
+#include "pciconf.h"
 #include "sim-util.h"
 #include "state.h"
 #include "vendor.h"
@@ -469,6 +470,8 @@ int sim_complete(const struct testbed *tb, const struct sim_setting *settings, s
         if (tb_is_dir(tb, "/sys/devices") && (r = walk(tb, st, "/sys/devices", 0, ret_msg)) < 0)
                 return r;
         if ((r = sim_vendor_complete(tb, st, settings, n_settings, ret_msg)) < 0)
+                return r;
+        if ((r = sim_pci_config_complete(tb, ret_msg)) < 0)
                 return r;
         _cleanup_(host_settings_done) struct host_settings host = { .vfio_pci_loaded = true };
         if ((r = apply_settings(st, &host, settings, n_settings, ret_msg)) < 0)

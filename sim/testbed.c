@@ -93,6 +93,10 @@ static int write_all(int fd, const char *data, size_t len) {
 }
 
 int tb_write_file(const struct testbed *tb, const char *rel, const char *data, mode_t mode) {
+        return tb_write_data(tb, rel, data, strlen(data), mode);
+}
+
+int tb_write_data(const struct testbed *tb, const char *rel, const void *data, size_t len, mode_t mode) {
         _cleanup_free_ char *p = tb_path(tb, rel);
         _cleanup_free_ char *dir = tb_dirname(rel);
         _cleanup_free_ char *tmp = NULL;
@@ -104,7 +108,7 @@ int tb_write_file(const struct testbed *tb, const char *rel, const char *data, m
         _cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
         if (fd < 0)
                 return -errno;
-        int r = write_all(fd, data, strlen(data));
+        int r = write_all(fd, data, len);
         if (r >= 0 && fchmod(fd, mode) < 0)
                 r = -errno;
         if (r >= 0 && rename(tmp, p) < 0)

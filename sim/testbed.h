@@ -27,6 +27,8 @@ bool tb_is_dir(const struct testbed *tb, const char *rel);   /* stat, follows li
 int tb_mkdir_p(const struct testbed *tb, const char *rel, mode_t mode);
 /* Replace REL atomically (temp file + rename) with DATA, mode MODE. */
 int tb_write_file(const struct testbed *tb, const char *rel, const char *data, mode_t mode);
+/* The same with LEN bytes of binary DATA. */
+int tb_write_data(const struct testbed *tb, const char *rel, const void *data, size_t len, mode_t mode);
 /* Create REL if missing (empty), never touch an existing one. */
 int tb_touch(const struct testbed *tb, const char *rel, mode_t mode);
 /* Read a small file; trailing newlines stripped. */

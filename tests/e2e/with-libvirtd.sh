@@ -4,6 +4,7 @@
 #
 #   with-libvirtd.sh BUILD_ROOT TESTBED HOSTFILE -- CMD ARGS...
 #
+# libvirtd itself runs inside the simulated host (gpuhook-sim), like the hook.
 # Everything happens in a private mount namespace: fresh tmpfs over /run and
 # fresh directories over /etc/libvirt (a copy, with the hook installed into
 # hooks/qemu.d and no autostarted networks), /var/lib/libvirt,
@@ -57,9 +58,29 @@ trap stop_daemons EXIT
 virtlogd -d -p /run/virtlogd.pid
 for _ in $(seq 100); do [ -s /run/virtlogd.pid ] && break; sleep 0.05; done
 pids+=("$(cat /run/virtlogd.pid)")
-libvirtd -d -p /run/libvirtd.pid
+# The testbed (made here if the caller has not), with the machine's real
+# cgroup tree and CPUs visible at its /sys/fs/cgroup and
+# /sys/devices/system/cpu: umockdev redirects all of /sys, and libvirtd puts
+# each QEMU into a cgroup and pins it to the online CPUs.
+"$build/sim/gpuhook-sim" --testbed "$testbed" --host "$hostfile" -- true
+for real in /sys/fs/cgroup /sys/devices/system/cpu; do
+  if [ ! -e "$testbed$real" ] && [ -d "$real" ]; then
+    mkdir -p "$(dirname "$testbed$real")"
+    ln -s "$real" "$testbed$real"
+  fi
+done
+# libvirtd runs inside the simulated host too, so that it sees the simulated
+# PCI devices (config space, IOMMU groups, drivers) and its own
+# driver_override/unbind/drivers_probe writes get the kernel's effects; the
+# real uevent netlink socket keeps its event loop working (umockdev's
+# stand-in cannot be connected by libnl). Its children (QEMU, dmidecode) do
+# not get UMOCKDEV_DIR, so they see the real machine.
+# Not daemonized: gpuhook-sim execs libvirtd, so $! is its pid even if it
+# never gets as far as writing its pid file.
+GPUHOOK_SIM_HOST_NETLINK=1 "$build/sim/gpuhook-sim" --testbed "$testbed" --host "$hostfile" -- \
+  libvirtd -p /run/libvirtd.pid </dev/null >>"$work/log/libvirtd.out" 2>&1 &
+pids+=("$!")
 for _ in $(seq 200); do [ -S /run/libvirt/libvirt-sock ] && [ -s /run/libvirtd.pid ] && break; sleep 0.05; done
-pids+=("$(cat /run/libvirtd.pid)")
 [ -S /run/libvirt/libvirt-sock ] || { echo "with-libvirtd: error: libvirtd did not start; see $work/log" >&2; exit 1; }
 
 export LIBVIRT_DEFAULT_URI=qemu:///system

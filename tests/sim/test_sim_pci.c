@@ -708,6 +708,189 @@ static void test_settings_pci(void) {
         free(text);
 }
 
+/* ---- Generated config space, resource, reset, uevent (sim/pciconf.c) ---- */
+
+/* The binary file REL of the testbed: its size, and up to 4096 bytes in BUF. */
+static long read_bin(struct host *h, const char *rel, unsigned char *buf) {
+        char *p = host_path(h, rel);
+        FILE *f = fopen(p, "rb");
+        free(p);
+        if (!f)
+                return -1;
+        memset(buf, 0, 4096);
+        long n = (long)fread(buf, 1, 4096, f);
+        fclose(f);
+        return n;
+}
+
+static unsigned rd16(const unsigned char *c, unsigned off) { return c[off] | (unsigned)c[off + 1] << 8; }
+static unsigned rd32(const unsigned char *c, unsigned off) { return rd16(c, off) | rd16(c, off + 2) << 16; }
+
+/* Offset of capability ID in the list (PCI30 6.7), 0 if absent. */
+static unsigned find_cap(const unsigned char *c, unsigned id) {
+        if (!(rd16(c, 0x06) & 0x10))
+                return 0;
+        for (unsigned pos = c[0x34], ttl = 48; pos >= 0x40 && pos < 0x100 && ttl--; pos = c[pos + 1])
+                if (c[pos] == id)
+                        return pos;
+        return 0;
+}
+
+/* The PCIe device/port type (pci_regs.h PCI_EXP_FLAGS_TYPE), -1 when conventional. */
+static int exp_type(const unsigned char *c) {
+        unsigned pos = find_cap(c, 0x10);
+        return pos ? (int)((rd16(c, pos + 2) >> 4) & 0xf) : -1;
+}
+
+#define CFG(bdf) "/sys/bus/pci/devices/" bdf "/config"
+
+static void test_config_space_desktop(void) {
+        REQUIRE_SIM();
+        struct host *h = host_new("desktop-rtx");
+        const char *argv[] = { "true", NULL };
+        CU_ASSERT_EQUAL(run(h, argv), 0);
+        unsigned char c[4096];
+        /* the GPU: a PCIe endpoint, function 0 of a multi-function card */
+        CU_ASSERT_EQUAL(read_bin(h, CFG("0000:01:00.0"), c), 4096);
+        CU_ASSERT_EQUAL(rd16(c, 0x00), 0x10de);
+        CU_ASSERT_EQUAL(rd16(c, 0x02), 0x1e07);
+        CU_ASSERT_EQUAL(c[0x08], 0xa1);                      /* revision */
+        CU_ASSERT_EQUAL(rd32(c, 0x08) >> 8, 0x030000);       /* class */
+        CU_ASSERT_EQUAL(c[0x0e], 0x80);                      /* type 0, multi-function */
+        CU_ASSERT_EQUAL(rd16(c, 0x2c), 0x10de);
+        CU_ASSERT_EQUAL(rd16(c, 0x2e), 0x12fa);
+        CU_ASSERT_EQUAL(c[0x3c], 150 & 0xff);
+        CU_ASSERT_EQUAL(find_cap(c, 0x01), 0x40);            /* PM */
+        CU_ASSERT_EQUAL(rd16(c, 0x44) & 0x0b, 0x08);         /* D0, NoSoftRst+: no PM reset */
+        CU_ASSERT_EQUAL(exp_type(c), 0);                     /* endpoint */
+        unsigned e = find_cap(c, 0x10);
+        CU_ASSERT_EQUAL(rd32(c, e + 4) & (1u << 28), 0);     /* reset_method=bus: no FLR */
+        CU_ASSERT_EQUAL(rd32(c, e + 0x0c) & 0x3ff, 0x103);   /* LnkCap 8 GT/s x16 */
+        CU_ASSERT_EQUAL(rd16(c, e + 0x12) & 0x3ff, 0x103);   /* LnkSta */
+        /* its audio function: multi-function too, subsystem ids kept */
+        CU_ASSERT_EQUAL(read_bin(h, CFG("0000:01:00.1"), c), 4096);
+        CU_ASSERT_EQUAL(rd16(c, 0x02), 0x10f7);
+        CU_ASSERT_EQUAL(c[0x0e], 0x80);
+        /* the root port above: type 1, bus 0 -> 1..1 */
+        CU_ASSERT_EQUAL(read_bin(h, CFG("0000:00:01.0"), c), 4096);
+        CU_ASSERT_EQUAL(c[0x0e], 0x01);
+        CU_ASSERT_EQUAL(c[0x18], 0);
+        CU_ASSERT_EQUAL(c[0x19], 1);
+        CU_ASSERT_EQUAL(c[0x1a], 1);
+        CU_ASSERT_EQUAL(exp_type(c), 4);
+        CU_ASSERT_NOT_EQUAL(find_cap(c, 0x0d), 0);           /* SSVID */
+        CU_ASSERT_EQUAL(read_bin(h, CFG("0000:00:1d.0"), c), 4096);
+        CU_ASSERT_EQUAL(c[0x19], 2);
+        /* the NVMe behind it: FLR (reset_method=flr bus) */
+        CU_ASSERT_EQUAL(read_bin(h, CFG("0000:02:00.0"), c), 4096);
+        CU_ASSERT_NOT_EQUAL(rd32(c, find_cap(c, 0x10) + 4) & (1u << 28), 0);
+        CU_ASSERT_EQUAL(c[0x0e], 0x00);                      /* single function */
+        /* the iGPU: root complex integrated endpoint with FLR; the host
+         * bridge: conventional, 256 bytes */
+        CU_ASSERT_EQUAL(read_bin(h, CFG("0000:00:02.0"), c), 4096);
+        CU_ASSERT_EQUAL(exp_type(c), 9);
+        CU_ASSERT_EQUAL(read_bin(h, CFG("0000:00:00.0"), c), 256);
+        CU_ASSERT_EQUAL(exp_type(c), -1);
+        /* resource: 13 lines for an endpoint, 17 for a bridge; reset where
+         * the kernel has a reset method; the uevent keys of pci_uevent() */
+        char *res = read_rel(h, "/sys/bus/pci/devices/0000:01:00.0/resource");
+        CU_ASSERT_EQUAL(count_lines_matching(res, "0x0000000000000000 0x0000000000000000 0x0000000000000000"), 13);
+        free(res);
+        res = read_rel(h, "/sys/bus/pci/devices/0000:00:01.0/resource");
+        CU_ASSERT_EQUAL(count_lines_matching(res, "0x0000000000000000"), 17);
+        free(res);
+        CU_ASSERT(exists(h, "/sys/bus/pci/devices/0000:01:00.0/reset"));
+        CU_ASSERT(!exists(h, "/sys/bus/pci/devices/0000:00:01.0/reset"));
+        char *ue = read_rel(h, "/sys/bus/pci/devices/0000:00:01.0/uevent");
+        CU_ASSERT_PTR_NOT_NULL(ue && strstr(ue, "PCI_SLOT_NAME=0000:00:01.0"));
+        CU_ASSERT_EQUAL(count_lines_matching(ue, "PCI_ID="), 1);
+        free(ue);
+        /* lspci, inside the host, decodes it */
+        if (access("/usr/bin/lspci", X_OK) == 0) {
+                CU_ASSERT_EQUAL(sh(h, "lspci -vv -s 01:00.0 2>/dev/null; lspci -vv -s 00:01.0 2>/dev/null"), 0);
+                CU_ASSERT_PTR_NOT_NULL(strstr(h->out, "Express (v2) Endpoint"));
+                CU_ASSERT_PTR_NOT_NULL(strstr(h->out, "Express (v2) Root Port"));
+                CU_ASSERT_PTR_NOT_NULL(strstr(h->out, "Bus: primary=00, secondary=01, subordinate=01"));
+                CU_ASSERT_PTR_NOT_NULL(strstr(h->out, "LnkCap:\tPort #0, Speed 8GT/s, Width x16"));
+                CU_ASSERT_PTR_NOT_NULL(strstr(h->out, "Kernel driver in use: nvidia"));
+        }
+        host_free(h);
+}
+
+static void test_config_space_topologies(void) {
+        REQUIRE_SIM();
+        const char *argv[] = { "true", NULL };
+        unsigned char c[4096];
+        /* the BMC's PCIe-to-PCI bridge and the conventional VGA behind it */
+        struct host *h = host_new("datacenter-a100");
+        CU_ASSERT_EQUAL(run(h, argv), 0);
+        CU_ASSERT_EQUAL(read_bin(h, CFG("0000:61:00.0"), c), 4096);
+        CU_ASSERT_EQUAL(exp_type(c), 7);
+        CU_ASSERT_EQUAL(c[0x19], 0x62);
+        CU_ASSERT_EQUAL(read_bin(h, CFG("0000:62:00.0"), c), 256);
+        CU_ASSERT_EQUAL(exp_type(c), -1);
+        CU_ASSERT_EQUAL(rd16(c, 0x00), 0x1a03);
+        CU_ASSERT_EQUAL(read_bin(h, CFG("0000:60:05.2"), c), 4096);
+        CU_ASSERT_EQUAL(c[0x19], 0x61);
+        CU_ASSERT_EQUAL(c[0x1a], 0x62);                      /* the highest bus below */
+        host_free(h);
+        /* a switch: upstream port, downstream port, the GPU below */
+        h = host_new("intel-xe-sriov");
+        CU_ASSERT_EQUAL(run(h, argv), 0);
+        CU_ASSERT_EQUAL(read_bin(h, CFG("0000:00:01.0"), c), 4096);
+        CU_ASSERT_EQUAL(exp_type(c), 4);
+        CU_ASSERT_EQUAL(c[0x19], 1);
+        CU_ASSERT_EQUAL(c[0x1a], 3);
+        CU_ASSERT_EQUAL(read_bin(h, CFG("0000:01:00.0"), c), 4096);
+        CU_ASSERT_EQUAL(exp_type(c), 5);
+        CU_ASSERT_EQUAL(read_bin(h, CFG("0000:02:01.0"), c), 4096);
+        CU_ASSERT_EQUAL(exp_type(c), 6);
+        CU_ASSERT_EQUAL(c[0x19], 3);
+        CU_ASSERT_EQUAL(read_bin(h, CFG("0000:03:00.0"), c), 4096);
+        CU_ASSERT_EQUAL(exp_type(c), 0);
+        CU_ASSERT_EQUAL(rd32(c, 0x08) >> 8, 0x038000);
+        host_free(h);
+        /* a VF: ID registers read 0xffff (SR-IOV 1.1 3.4.1.1), FLR; the
+         * vendor/device attributes keep the ids */
+        h = host_new("l40s-vfio");
+        CU_ASSERT_EQUAL(run(h, argv), 0);
+        CU_ASSERT_EQUAL(read_bin(h, CFG("0000:c1:00.4"), c), 4096);
+        CU_ASSERT_EQUAL(rd32(c, 0x00), 0xffffffff);
+        CU_ASSERT_NOT_EQUAL(rd32(c, find_cap(c, 0x10) + 4) & (1u << 28), 0);
+        CU_ASSERT_EQUAL(c[0x0e] & 0x80, 0);                  /* VFs are not multi-function */
+        char *v = read_rel(h, "/sys/bus/pci/devices/0000:c1:00.4/vendor");
+        CU_ASSERT_STRING_EQUAL(v ? v : "", "0x10de\n");
+        free(v);
+        CU_ASSERT_EQUAL(read_bin(h, CFG("0000:c1:00.0"), c), 4096);
+        CU_ASSERT_EQUAL(rd16(c, 0x00), 0x10de);
+        host_free(h);
+}
+
+/* A recorded config space (umockdev-record's `H: config=`) is kept. */
+static void test_config_space_recorded_kept(void) {
+        REQUIRE_SIM();
+        char *path = xprintf("%s/desktop-rtx.umockdev", GPUHOOK_HOSTS_DIR);
+        char *text = read_file(path);
+        free(path);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+        const char *anchor = "P: /devices/pci0000:00/0000:00:1f.6\n";
+        char *at = strstr(text, anchor);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+        at += strlen(anchor);
+        char *edited = xprintf("%.*sH: config=8680f015060010000010000200000000\n%s", (int)(at - text), text, at);
+        struct host *h = host_with_text(edited);
+        const char *argv[] = { "true", NULL };
+        CU_ASSERT_EQUAL(run(h, argv), 0);
+        unsigned char c[4096];
+        CU_ASSERT_EQUAL(read_bin(h, CFG("0000:00:1f.6"), c), 16);
+        CU_ASSERT_EQUAL(rd16(c, 0x00), 0x8086);
+        CU_ASSERT_EQUAL(rd16(c, 0x02), 0x15f0);
+        CU_ASSERT_EQUAL(read_bin(h, CFG("0000:01:00.0"), c), 4096); /* the others generated */
+        host_free(h);
+        free(edited);
+        free(text);
+}
+
 int main(int argc, char *argv[]) {
         static const struct simtest tests[] = {
                 { "completion of the desktop host", test_completion_desktop },
@@ -724,6 +907,9 @@ int main(int argc, char *argv[]) {
                 { "datacenter A100 host", test_datacenter_a100 },
                 { "no-ACS host: shared group", test_noacs },
                 { "device and host settings", test_settings_pci },
+                { "config space of the desktop host", test_config_space_desktop },
+                { "config space: switch, PCIe-to-PCI bridge, VF", test_config_space_topologies },
+                { "config space: a recorded one is kept", test_config_space_recorded_kept },
         };
         return simtest_main(argc, argv, "sim-pci", tests, sizeof(tests) / sizeof(tests[0]));
 }
