@@ -1,0 +1,78 @@
+# gpuhookctl on the real kernel: what an admin reads about real devices.
+
+test_check_sees_iommu_and_vfio() {
+  OUT=$(gpuhookctl check 2>&1)
+  expect_contains "gpuhookctl check" "$OUT" "IOMMU: active"
+  expect_contains "gpuhookctl check" "$OUT" "interrupt remapping: enabled"
+  expect_not_contains "gpuhookctl check" "$OUT" "IOMMU: not active"
+}
+
+test_list_shows_groups_and_drivers() {
+  ok gpuhookctl list
+  local g; g=$(group_of $GPU)
+  local line
+  line=$(echo "$OUT" | grep "${GPU#0000:}\|$GPU" | head -1)
+  [ -n "$line" ] || fail "gpuhookctl list does not show $GPU: $OUT"
+  expect_contains "gpuhookctl list's line for $GPU" "$line" bochs-drm
+  expect_contains "gpuhookctl list's line for $GPU" "$line" "$g"
+  expect_contains "gpuhookctl list" "$OUT" "${GPU_AUDIO#0000:}"
+  expect_contains "gpuhookctl list" "$OUT" snd_hda_intel
+  expect_contains "gpuhookctl list" "$OUT" "${BOOT_VGA#0000:}"
+  ok gpuhookctl list --json
+  echo "$OUT" | python3 -c 'import json,sys; json.load(sys.stdin)' || fail "gpuhookctl list --json is not JSON: $OUT"
+}
+
+test_types_shows_real_capacity() {
+  ok gpuhookctl types
+  local l
+  l=$(echo "$OUT" | grep -w mdpy-hd | head -1)
+  [ -n "$l" ] || fail "gpuhookctl types does not list mdpy-hd: $OUT"
+  expect_contains "gpuhookctl types' mdpy-hd line" "$l" " 4"
+  l=$(echo "$OUT" | grep -w mtty-1 | head -1)
+  expect_contains "gpuhookctl types' mtty-1 line" "$l" "24"
+  # One instance in use shows as such.
+  local u; u=$(new_uuid)
+  echo "$u" > /sys/class/mdev_bus/$MDPY/mdev_supported_types/mdpy-hd/create
+  ok gpuhookctl types --json
+  echo 1 > "/sys/bus/mdev/devices/$u/remove"
+  echo "$OUT" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+def walk(x):
+    if isinstance(x, dict):
+        yield x
+        for v in x.values(): yield from walk(v)
+    elif isinstance(x, list):
+        for v in x: yield from walk(v)
+hits = [o for o in walk(d) if "mdpy-hd" in json.dumps(o) and any(k in o for k in ("free", "available", "available_instances"))]
+assert hits, "no mdpy-hd entry"
+o = hits[-1]
+free = o.get("free", o.get("available", o.get("available_instances")))
+assert int(free) == 3, "free=%r in %r" % (free, o)
+' || fail "gpuhookctl types --json does not show 3 free mdpy-hd with one in use: $OUT"
+}
+
+test_status_shows_what_a_running_vm_holds() {
+  local u; u=$(new_uuid)
+  define vm1 "$(hd_pci $GPU) $(hd_mdev "$u")" "$(meta_mdev "$u" mtty-1)"
+  start_ok vm1
+  ok gpuhookctl status
+  expect_contains "gpuhookctl status" "$OUT" vm1
+  expect_contains "gpuhookctl status" "$OUT" "$u"
+  expect_contains "gpuhookctl status" "$OUT" "${GPU_AUDIO#0000:}"
+  expect_contains "gpuhookctl status" "$OUT" snd_hda_intel
+  destroy vm1
+  ok gpuhookctl status
+  expect_not_contains "gpuhookctl status after destroy" "$OUT" vm1
+}
+
+test_reconcile_leaves_running_vm_alone() {
+  local u; u=$(new_uuid)
+  define vm1 "$(hd_mdev "$u")" "$(meta_mdev "$u" mtty-1)"
+  start_ok vm1
+  ok gpuhookctl reconcile --min-age 0
+  expect_mdev "$u"
+  expect_eq "vm1 state" "$(dom_state vm1)" running
+  destroy vm1
+  expect_no_mdev "$u"
+}
