@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Who owns what, before anything is changed: the owner record's side of
  * prepare (claim before the ledger, refuse what another domain holds, wait a
- * bounded time for a stopping domain to let go) and of release (undo only
- * what this domain still owns). */
+ * bounded time for a stopping domain to let go). Release's side (undo only
+ * what this domain still owns) is in release.c. */
 #include "holders.h"
 #include "internal.h"
 #include "iommu.h"
@@ -10,7 +10,7 @@
 #include "lock.h"
 #include "log.h"
 #include "pci.h"
-#include "sysfs.h"
+#include "strset.h"
 
 static void claim_from_entry(const struct jit_state *s, const struct ledger_entry *e, struct owner_claim *c) {
         *c = (struct owner_claim){ .kind = e->kind };
@@ -36,67 +36,31 @@ int jit_claim(struct jit_state *s, const struct ledger_entry *e) {
 
 /* Everything a start of D would touch that another domain could own: the
  * mdev UUIDs and every PCI function of the IOMMU groups of its PCI hostdevs
- * (a group goes to one VM or none). The PF of a VF that does not exist yet
- * is not waited for: gpuhook changes only a count of 0, which no one owns. */
-struct touched {
-        char **bdfs;
-        size_t n, cap;
-};
-
-static int touched_add(struct touched *t, const char *bdf) {
-        for (size_t i = 0; i < t->n; i++)
-                if (streq(t->bdfs[i], bdf))
-                        return 0;
-        if (t->n == t->cap) {
-                size_t ncap = t->cap ? t->cap * 2 : 16;
-                char **n = reallocarray(t->bdfs, ncap, sizeof(char *));
-                if (!n)
-                        return -ENOMEM;
-                t->bdfs = n;
-                t->cap = ncap;
-        }
-        if (!(t->bdfs[t->n] = strdup(bdf)))
-                return -ENOMEM;
-        t->n++;
-        return 0;
-}
-
-static void touched_done(struct touched *t) {
-        for (size_t i = 0; i < t->n; i++)
-                free(t->bdfs[i]);
-        free(t->bdfs);
-        *t = (struct touched){ 0 };
-}
-
-static int touched_load(const struct domain_spec *d, struct touched *t) {
-        struct pci_list list = { 0 };
+ * (a group goes to one VM or none), as a set of PCI addresses. The PF of a
+ * VF that does not exist yet is not waited for: gpuhook changes only a count
+ * of 0, which no one owns. */
+static int touched_load(const struct domain_spec *d, struct strset *t) {
         int r = 0;
 
-        if (d->n_pcis == 0)
-                return 0;
-        if ((r = pci_list_load(&list)) < 0)
-                return log_fail(r, "cannot enumerate PCI devices: %s", strerror(-r));
         for (size_t i = 0; i < d->n_pcis && r >= 0; i++) {
                 const char *bdf = d->pcis[i].bdf;
-                const struct pci_device *dev = pci_list_find(&list, bdf);
-                r = touched_add(t, bdf);
-                if (r < 0 || !dev || dev->iommu_group < 0)
-                        continue;
+                int group = iommu_group_of(bdf);
                 char **members = NULL;
                 size_t n = 0;
-                if (iommu_group_members(dev->iommu_group, &members, &n) < 0)
-                        continue; /* prepare reports it with the whole story */
+                r = strset_add(t, bdf);
+                /* No group, or unreadable: prepare reports it with the whole story. */
+                if (r < 0 || group < 0 || iommu_group_members(group, &members, &n) < 0)
+                        continue;
                 for (size_t m = 0; m < n && r >= 0; m++)
-                        r = touched_add(t, members[m]);
+                        r = strset_add(t, members[m]);
                 strv_free_null(members);
         }
-        pci_list_free(&list);
-        return r;
+        return r < 0 ? r : 0;
 }
 
 /* The first claim another domain holds on what D touches, backed by that
  * domain's ledger. Orphaned claims met on the way are dropped. */
-static int find_conflict(struct jit_state *s, const struct touched *t, struct owner_claim *ret) {
+static int find_conflict(struct jit_state *s, const struct strset *t, struct owner_claim *ret) {
         const struct domain_spec *d = s->domain;
         for (;;) {
                 const struct owner_claim *c = NULL;
@@ -105,8 +69,9 @@ static int find_conflict(struct jit_state *s, const struct touched *t, struct ow
                         if (c && streq(c->domain_uuid, d->uuid))
                                 c = NULL;
                 }
-                for (size_t i = 0; i < t->n && !c; i++)
-                        c = owners_find_on_device(s->owners, t->bdfs[i], d->uuid);
+                for (size_t i = 0; i < t->cap && !c; i++)
+                        if (t->slots[i].key)
+                                c = owners_find_on_device(s->owners, t->slots[i].key, d->uuid);
                 if (!c)
                         return 0;
                 int backed = owners_claim_backed(s->cfg->state_dir, c);
@@ -129,35 +94,38 @@ static bool claim_in_use(const struct owner_claim *c, struct strbuf *why) {
         const char *bdf = c->kind == LEDGER_PCI || c->kind == LEDGER_VGPU ? c->id : NULL;
         if (!bdf)
                 return false;
-        _cleanup_free_ char *link = sysfs_pci_attr(bdf, "iommu_group");
-        char group[32];
-        if (!link || sysfs_link_basename(link, group, sizeof(group)) < 0 || !*group)
+        int group = iommu_group_of(bdf);
+        char num[16];
+        if (group < 0)
                 return false;
-        return vfio_group_holders(group, why) > 0;
+        snprintf(num, sizeof(num), "%d", group);
+        return vfio_group_holders(num, why) > 0;
 }
 
 int jit_lock_unowned(struct jit_state *s, int *ret_lock_fd) {
         const struct gpuhook_config *cfg = s->cfg;
         uint64_t deadline = now_usec() + (uint64_t)cfg->handover_timeout_ms * 1000;
-        struct touched t = { 0 };
-        bool announced = false;
+        struct strset t = { 0 };
+        bool announced = false, loaded = false;
         int r;
 
         for (;;) {
                 struct owner_claim c;
                 int lock_fd = host_lock_acquire(cfg->state_dir, cfg->lock_timeout_ms);
                 if (lock_fd < 0) {
-                        touched_done(&t);
+                        strset_free(&t);
                         return lock_fd;
                 }
                 r = owners_open(cfg->state_dir, &s->owners);
                 /* The groups are read under the lock: another start may be moving them. */
-                if (r >= 0 && t.n == 0)
+                if (r >= 0 && !loaded) {
                         r = touched_load(s->domain, &t);
+                        loaded = true;
+                }
                 if (r >= 0)
                         r = find_conflict(s, &t, &c);
                 if (r <= 0) {
-                        touched_done(&t);
+                        strset_free(&t);
                         if (r < 0) {
                                 s->owners = owners_free(s->owners);
                                 host_lock_release(lock_fd);
@@ -192,6 +160,6 @@ int jit_lock_unowned(struct jit_state *s, int *ret_lock_fd) {
                 /* The owner is stopping: libvirt frees its hostdevs before its release hook runs. */
                 sleep_usec(100000);
         }
-        touched_done(&t);
+        strset_free(&t);
         return r;
 }

@@ -110,10 +110,10 @@ int jit_undo_sriov(struct jit_state *s, const struct ledger_entry *e) {
                 char shown[OWNER_SHOWN_MAX];
                 if (c)
                         strbuf_appendf(&why, "%s is in use by domain '%s'", *vf, owner_claim_shown(c, shown, sizeof(shown)));
+                else if (sriov_vf_in_use(*vf))
+                        strbuf_appendf(&why, "%s is in use (vfio-pci or a vGPU)", *vf);
         }
         strv_free_null(vfs);
-        if (!why.len && sriov_vfs_in_use(e->id, &why))
-                strbuf_appendf(&why, " is in use (vfio-pci or a vGPU)");
         if (why.len) {
                 r = log_fail(-EBUSY, "kept %u VFs on %s: VF %s; `gpuhookctl reconcile` sets the count back to %u once it is free",
                              cur, e->id, strbuf_str(&why), previous);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <dirent.h>
+#include <limits.h>
 
 #include "iommu.h"
 #include "sysfs.h"
@@ -18,6 +19,21 @@ int iommu_group_count(void) {
                         n++;
         closedir(d);
         return n;
+}
+
+int iommu_group_of(const char *bdf) {
+        _cleanup_free_ char *link = sysfs_pci_attr(bdf, "iommu_group");
+        char name[32];
+        unsigned g;
+        int r;
+
+        if (!link)
+                return -errno;
+        if ((r = sysfs_link_basename(link, name, sizeof(name))) < 0)
+                return r;
+        if (!*name || safe_atou(name, &g) < 0 || g > INT_MAX)
+                return -ENOENT;
+        return (int)g;
 }
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }

@@ -12,6 +12,9 @@
 
 /* Number of IOMMU groups (0: no IOMMU is active), or a negative errno. */
 int iommu_group_count(void);
+/* The IOMMU group of PCI function BDF (its iommu_group link): the group
+ * number, or -ENOENT when it is in none (no IOMMU) or does not exist. */
+int iommu_group_of(const char *bdf);
 /* The group's PCI members, canonical addresses, sorted, NULL-terminated.
  * Names that are not PCI addresses are skipped. */
 int iommu_group_members(int group, char ***ret, size_t *ret_n);

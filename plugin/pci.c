@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <sys/utsname.h>
 
+#include "iommu.h"
 #include "log.h"
 #include "pci.h"
 #include "sysfs.h"
@@ -90,11 +91,9 @@ static int pci_device_read(struct udev_device *u, const char *bdf, struct pci_de
             driver_name_valid(override))
                 snprintf(d->driver_override, sizeof(d->driver_override), "%s", override);
 
-        if (read_link_base(bdf, "iommu_group", buf, sizeof(buf)) >= 0) {
-                unsigned g;
-                if (safe_atou(buf, &g) >= 0 && g <= INT_MAX)
-                        d->iommu_group = (int)g;
-        }
+        int group = iommu_group_of(bdf);
+        if (group >= 0)
+                d->iommu_group = group;
         if (read_link_base(bdf, "physfn", buf, sizeof(buf)) >= 0 && pci_addr_valid(buf))
                 snprintf(d->physfn, sizeof(d->physfn), "%s", buf);
         _cleanup_free_ char *total = sysfs_pci_attr(bdf, "sriov_totalvfs"), *num = sysfs_pci_attr(bdf, "sriov_numvfs");

@@ -46,20 +46,14 @@ int sriov_vfs_list(const char *pf, char ***ret) {
         size_t n = 0;
         int r = 0;
 
-        if (!d)
-                return errno == ENOENT ? (*ret = calloc(1, sizeof(char *))) ? 0 : -ENOMEM : -errno;
-        while ((de = readdir(d))) {
-                char target[256];
+        if (!d && errno != ENOENT)
+                return -errno;
+        while (d && (de = readdir(d))) {
+                char vf[PCI_ADDR_LEN + 8];
                 if (strncmp(de->d_name, "virtfn", 6))
                         continue;
                 _cleanup_free_ char *link = sysfs_path(SYSFS_PCI_DEVICES, pf, de->d_name, NULL);
-                ssize_t k = link ? readlink(link, target, sizeof(target) - 1) : -1;
-                if (k <= 0)
-                        continue;
-                target[k] = 0;
-                const char *vf = strrchr(target, '/');
-                vf = vf ? vf + 1 : target;
-                if (!pci_addr_valid(vf))
+                if (!link || sysfs_link_basename(link, vf, sizeof(vf)) < 0 || !pci_addr_valid(vf))
                         continue;
                 char **nv = reallocarray(v, n + 2, sizeof(char *));
                 if (!nv) {
@@ -74,7 +68,9 @@ int sriov_vfs_list(const char *pf, char ***ret) {
                 }
                 n++;
         }
-        closedir(d);
+        if (d)
+                closedir(d);
+        /* A PF that is gone has no VFs: an empty list. */
         if (r < 0 || (!v && !(v = calloc(1, sizeof(char *))))) {
                 strv_free_null(v);
                 return -ENOMEM;
@@ -83,23 +79,11 @@ int sriov_vfs_list(const char *pf, char ***ret) {
         return 0;
 }
 
-bool sriov_vfs_in_use(const char *pf, struct strbuf *why) {
-        char **vfs = NULL;
-        bool used = false;
-
-        if (sriov_vfs_list(pf, &vfs) < 0)
-                return false;
-        for (char **vf = vfs; *vf && !used; vf++) {
-                char drv[64] = "";
-                unsigned vgpu = 0;
-                if ((pci_driver_get(*vf, drv, sizeof(drv)) >= 0 && streq(drv, "vfio-pci")) ||
-                    (pci_vgpu_current_type(*vf, &vgpu) >= 0 && vgpu != 0)) {
-                        strbuf_appendf(why, "%s", *vf);
-                        used = true;
-                }
-        }
-        strv_free_null(vfs);
-        return used;
+bool sriov_vf_in_use(const char *vf) {
+        char drv[64] = "";
+        unsigned vgpu = 0;
+        return (pci_driver_get(vf, drv, sizeof(drv)) >= 0 && streq(drv, "vfio-pci")) ||
+               (pci_vgpu_current_type(vf, &vgpu) >= 0 && vgpu != 0);
 }
 
 int sriov_numvfs_get(const char *pf, unsigned *ret) { return read_attr_uint(pf, "sriov_numvfs", ret); }

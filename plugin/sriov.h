@@ -19,9 +19,9 @@ struct sriov_pf {
 /* The PF whose VF number i (< totalvfs) would have address VF. 0 and *ret
  * filled, or -ENOENT. */
 int sriov_pf_for_vf(const struct pci_list *l, const char *vf, struct sriov_pf *ret);
-/* Is any VF of PF in use (bound to vfio-pci, or carrying an NVIDIA vGPU)?
- * Appends the first such VF to why. */
-bool sriov_vfs_in_use(const char *pf, struct strbuf *why);
+/* Is VF in use by a VM as far as the device shows (bound to vfio-pci, or
+ * carrying an NVIDIA vGPU)? */
+bool sriov_vf_in_use(const char *vf);
 /* The PF's VFs (its virtfn links), canonical addresses, NULL-terminated. */
 int sriov_vfs_list(const char *pf, char ***ret);
 int sriov_numvfs_get(const char *pf, unsigned *ret);
