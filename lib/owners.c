@@ -98,6 +98,18 @@ static int owners_load(struct owners *o) {
                 if (!xml_name_is(n, "claim") || parse_claim(n, &c) < 0)
                         return log_fail(-EBADMSG, "owner record %s line %ld: invalid <%s>; inspect the file", o->path,
                                         (long)xmlGetLineNo(n), (const char *)n->name);
+                /* gpuhook writes one claim per resource; two owners of one
+                 * resource mean the file was edited or damaged, and acting on
+                 * either could hand one domain's device to the other. */
+                const struct owner_claim *dup = owners_find(o, c.kind, c.id);
+                if (dup && !streq(dup->domain_uuid, c.domain_uuid))
+                        return log_fail(-EBADMSG,
+                                        "owner record %s line %ld: %s %s is claimed by domains %s and %s; inspect the file, "
+                                        "then run `gpuhookctl reconcile`",
+                                        o->path, (long)xmlGetLineNo(n), ledger_kind_to_string(c.kind), c.id,
+                                        dup->domain_uuid, c.domain_uuid);
+                if (dup)
+                        continue;
                 if ((r = owners_append(o, &c)) < 0)
                         return r;
         }

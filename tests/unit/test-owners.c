@@ -116,6 +116,8 @@ static void test_invalid_records_refused(void) {
                 "<owners><claim kind='disk' id='0000:31:00.0' domain-uuid='" DOM_A "'/></owners>",
                 "<owners><claim kind='mdev' id='" U1 "' on='../x' domain-uuid='" DOM_A "'/></owners>",
                 "<owners><other/></owners>",
+                "<owners><claim kind='pci' id='0000:31:00.0' domain-uuid='" DOM_A "'/>"
+                "<claim kind='pci' id='0000:31:00.0' domain-uuid='" DOM_B "'/></owners>",
                 "<ledger/>",
                 "<!DOCTYPE x [<!ENTITY e 'x'>]><owners/>",
                 "not xml",
@@ -131,6 +133,34 @@ static void test_invalid_records_refused(void) {
                 ASSERT_FAILURE_HAS("owner record");
                 ASSERT_FAILURE_HAS(path);
         }
+}
+
+/* A resource claimed twice by the same domain is one claim; claimed by two
+ * domains, the whole record is refused (test_invalid_records_refused) and the
+ * message names both. */
+static void test_duplicate_claims(void) {
+        _cleanup_owners_ struct owners *o = NULL;
+        _cleanup_free_ char *path = NULL;
+
+        fresh_state();
+        CU_ASSERT_EQUAL_FATAL(unit_write(state, "owners.xml",
+                                         "<owners><claim kind='pci' id='0000:31:00.0' domain-uuid='" DOM_A "'/>"
+                                         "<claim kind='pci' id='0000:31:00.0' domain-uuid='" DOM_A "'/></owners>"),
+                              0);
+        path = strdup_printf("%s/owners.xml", state);
+        CU_ASSERT_EQUAL(chmod(path, 0600), 0);
+        CU_ASSERT_EQUAL_FATAL(owners_open(state, &o), 0);
+        CU_ASSERT_EQUAL(o->n, 1);
+        o = owners_free(o);
+
+        CU_ASSERT_EQUAL_FATAL(unit_write(state, "owners.xml",
+                                         "<owners><claim kind='vgpu' id='0000:ca:00.4' domain-uuid='" DOM_A "'/>\n"
+                                         "<claim kind='vgpu' id='0000:ca:00.4' domain-uuid='" DOM_B "'/></owners>"),
+                              0);
+        CU_ASSERT_EQUAL(chmod(path, 0600), 0);
+        log_failure_clear();
+        CU_ASSERT_EQUAL(owners_open(state, &o), -EBADMSG);
+        ASSERT_FAILURE_HAS("line 2: vgpu 0000:ca:00.4 is claimed by domains " DOM_A " and " DOM_B);
 }
 
 static void test_untrusted_files_refused(void) {
@@ -203,6 +233,7 @@ UNIT_MAIN("owners",
           UNIT_TEST(test_find_on_device),
           UNIT_TEST(test_unbacked_claims_dropped),
           UNIT_TEST(test_invalid_records_refused),
+          UNIT_TEST(test_duplicate_claims),
           UNIT_TEST(test_untrusted_files_refused),
           UNIT_TEST(test_dir_chain))
 /* clang-format on */
