@@ -425,12 +425,35 @@ static const char modprobe_script[] =
         "done\n"
         "exit 0\n";
 
+/* /sys/bus/mdev/drivers/<drv>/{bind,unbind} for each parent's mdev driver,
+ * and vfio_mdev unless every parent names another (a host without parents
+ * keeps it, as before). */
+static int complete_mdev_drivers(const struct testbed *tb, const struct sim_state *st) {
+        bool vfio_mdev = st->n_parents == 0;
+        int r = 0;
+        for (size_t i = 0; i < st->n_parents; i++)
+                if (streq(st->parents[i].mdev_driver, "vfio_mdev"))
+                        vfio_mdev = true;
+        for (size_t i = 0; r >= 0 && i <= st->n_parents; i++) {
+                const char *drv = i < st->n_parents ? st->parents[i].mdev_driver : (vfio_mdev ? "vfio_mdev" : NULL);
+                if (!drv)
+                        continue;
+                _cleanup_free_ char *dir = sim_strdup_printf("/sys/bus/mdev/drivers/%s", drv);
+                _cleanup_free_ char *bind = dir ? tb_join(dir, "bind") : NULL;
+                _cleanup_free_ char *unbind = dir ? tb_join(dir, "unbind") : NULL;
+                if (!bind || !unbind)
+                        return -ENOMEM;
+                if ((r = tb_mkdir_p(tb, dir, 0755)) >= 0 && (r = tb_touch(tb, bind, 0200)) >= 0)
+                        r = tb_touch(tb, unbind, 0200);
+        }
+        return r;
+}
+
 int sim_complete(const struct testbed *tb, const struct sim_setting *settings, size_t n_settings,
                  char **ret_msg) {
         static const char *const dirs[] = {
                 "/.sim",
                 "/sys/bus/mdev/devices",
-                "/sys/bus/mdev/drivers/vfio_mdev",
                 "/sys/bus/pci/devices",
                 "/sys/bus/pci/drivers",
                 "/sys/class/mdev_bus",
@@ -446,8 +469,6 @@ int sim_complete(const struct testbed *tb, const struct sim_setting *settings, s
                 const char *path;
                 mode_t mode;
         } files[] = {
-                { "/sys/bus/mdev/drivers/vfio_mdev/bind", 0200 },
-                { "/sys/bus/mdev/drivers/vfio_mdev/unbind", 0200 },
                 { "/sys/bus/pci/drivers_probe", 0200 },
                 { "/sys/bus/pci/rescan", 0200 },
                 { "/dev/vfio/vfio", 0666 },
@@ -476,6 +497,8 @@ int sim_complete(const struct testbed *tb, const struct sim_setting *settings, s
         _cleanup_(host_settings_done) struct host_settings host = { .vfio_pci_loaded = true };
         if ((r = apply_settings(st, &host, settings, n_settings, ret_msg)) < 0)
                 return r;
+        if ((r = complete_mdev_drivers(tb, st)) < 0)
+                return FAIL(r, "cannot create the mdev drivers: %s", strerror(-r));
         if (host.vfio_pci_loaded) {
                 if ((r = sim_module_load(tb, st, "vfio-pci")) < 0)
                         return FAIL(r, "cannot load vfio-pci: %s", strerror(-r));

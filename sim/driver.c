@@ -3,6 +3,7 @@
 
 #include "driver.h"
 #include "sim-util.h"
+#include "vendor.h"
 
 unsigned long long sim_now_usec(void) {
         struct timespec ts;
@@ -245,6 +246,17 @@ int sim_driver_probe(const struct testbed *tb, const struct sim_state *st, const
                 _cleanup_free_ char *group = dev_group(tb, dev);
                 if (pci_is_bridge(tb, dev) || !group)
                         return -EINVAL; /* vfio_pci_core_register_device() */
+                /* vfio_pci_core_register_device(): "Cannot bind to PF with
+                 * SR-IOV enabled" (6.1, drivers/vfio/pci/vfio_pci_core.c):
+                 * the VFs might be in use, vfio cannot capture them. */
+                char **vfs = NULL;
+                size_t nvfs = 0;
+                r = sim_sriov_vfs(tb, dev, &vfs, &nvfs);
+                tb_strv_free(vfs);
+                if (r < 0)
+                        return r;
+                if (nvfs > 0)
+                        return -EBUSY;
         }
         const struct sim_device *d = sim_state_find_device(st, bus, name);
         if (d && d->rebind_fails && d->native && streq(d->native, drv))

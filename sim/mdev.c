@@ -128,8 +128,9 @@ int sim_mdev_create(const struct testbed *tb, const struct sim_mdev_parent *p,
         _cleanup_free_ char *gdir = sim_strdup_printf("/sys/kernel/iommu_groups/%u", group);
         _cleanup_free_ char *gdevs = gdir ? tb_join(gdir, "devices") : NULL;
         _cleanup_free_ char *vfio = sim_strdup_printf("/dev/vfio/%u", group);
-        _cleanup_free_ char *uevent = sim_strdup_printf("DRIVER=vfio_mdev\nMDEV_TYPE=%s\n", type);
-        if (!dir || !tdir || !gdevs || !vfio || !uevent)
+        _cleanup_free_ char *uevent = sim_strdup_printf("DRIVER=%s\nMDEV_TYPE=%s\n", p->mdev_driver, type);
+        _cleanup_free_ char *drvdir = sim_strdup_printf("/sys/bus/mdev/drivers/%s", p->mdev_driver);
+        if (!dir || !tdir || !gdevs || !vfio || !uevent || !drvdir)
                 return -ENOMEM;
 
         struct {
@@ -138,9 +139,9 @@ int sim_mdev_create(const struct testbed *tb, const struct sim_mdev_parent *p,
                 { tb_join(dir, "mdev_type"), tb_join(p->path, "mdev_supported_types") },
                 { tb_join(dir, "iommu_group"), strdup(gdir) },
                 { tb_join(gdevs, uuid), strdup(dir) },
-                { tb_join(dir, "driver"), strdup("/sys/bus/mdev/drivers/vfio_mdev") },
+                { tb_join(dir, "driver"), strdup(drvdir) },
                 { tb_join(dir, "subsystem"), strdup("/sys/bus/mdev") },
-                { sim_strdup_printf("/sys/bus/mdev/drivers/vfio_mdev/%s", uuid), strdup(dir) },
+                { tb_join(drvdir, uuid), strdup(dir) },
                 { sim_strdup_printf("/sys/bus/mdev/devices/%s", uuid), strdup(dir) },
                 { sim_strdup_printf("%s/devices/%s", tdir, uuid), strdup(dir) },
         };
@@ -159,7 +160,7 @@ int sim_mdev_create(const struct testbed *tb, const struct sim_mdev_parent *p,
         if (r >= 0)
                 r = tb_mkdir_p(tb, "/dev/vfio", 0755);
         if (r >= 0)
-                r = tb_mkdir_p(tb, "/sys/bus/mdev/drivers/vfio_mdev", 0755);
+                r = tb_mkdir_p(tb, drvdir, 0755);
         if (r >= 0)
                 r = tb_mkdir_p(tb, "/sys/bus/mdev/devices", 0755);
         if (r >= 0) {
@@ -204,7 +205,11 @@ int sim_mdev_remove(const struct testbed *tb, const struct sim_mdev_parent *p, c
         _cleanup_free_ char *type_link = tb_join(mdev_dir, "mdev_type");
         _cleanup_free_ char *group_link = tb_join(mdev_dir, "iommu_group");
         _cleanup_free_ char *bus = sim_strdup_printf("/sys/bus/mdev/devices/%s", uuid);
-        _cleanup_free_ char *drv = sim_strdup_printf("/sys/bus/mdev/drivers/vfio_mdev/%s", uuid);
+        /* the driver it is bound to (its link, else the parent's) */
+        _cleanup_free_ char *drv_link = tb_join(mdev_dir, "driver"), *drvdir = NULL;
+        if (drv_link && tb_readlink(tb, drv_link, &drvdir) < 0)
+                drvdir = sim_strdup_printf("/sys/bus/mdev/drivers/%s", p->mdev_driver);
+        _cleanup_free_ char *drv = drvdir ? tb_join(drvdir, uuid) : NULL;
         _cleanup_free_ char *tdir = NULL, *gdir = NULL;
         if (!type_link || !group_link || !bus || !drv)
                 return -ENOMEM;

@@ -59,3 +59,38 @@ int shim_sriov_numvfs(const struct shim_write *w) {
                 r = -EIO;
         return r;
 }
+
+/* <pf>/sriov_drivers_autoprobe (drivers/pci/iov.c,
+ * sriov_drivers_autoprobe_store()): kstrtobool() (lib/kstrtox.c: y/Y/t/T/1
+ * or "on" true, n/N/f/F/0 or "off" false, by the first one or two
+ * characters), else EINVAL; reads back as 0/1. */
+int shim_sriov_drivers_autoprobe(const struct shim_write *w) {
+        _cleanup_free_ char *dev = tb_dirname(w->path);
+        _cleanup_free_ char *total_file = dev ? sim_strdup_printf("%s/sriov_totalvfs", dev) : NULL;
+        if (!total_file)
+                return -EIO;
+        if (!tb_exists(w->tb, total_file))
+                return SHIM_PASS;
+        if (w->len == 0)
+                return 0;
+        char c0 = w->buf[0], c1 = w->len > 1 ? w->buf[1] : '\0';
+        int v;
+        if (strchr("yYtT1", c0))
+                v = 1;
+        else if (strchr("nNfF0", c0))
+                v = 0;
+        else if ((c0 == 'o' || c0 == 'O') && (c1 == 'n' || c1 == 'N'))
+                v = 1;
+        else if ((c0 == 'o' || c0 == 'O') && (c1 == 'f' || c1 == 'F'))
+                v = 0;
+        else
+                v = -1;
+        if (c0 == '\0')
+                v = -1;
+        /* A rejected value leaves the file as the writer's open left it (a
+         * truncating open empties it; read back empty, sriov.c takes it
+         * as the default 1). */
+        if (v < 0)
+                return -EINVAL;
+        return tb_write_file(w->tb, w->path, v ? "1\n" : "0\n", 0644) < 0 ? -EIO : 0;
+}

@@ -64,6 +64,7 @@ static const struct {
         { "remove_id", shim_pci_remove_id },
         { ".gpuhook-sim-control", shim_control },
         { "sriov_numvfs", shim_sriov_numvfs },
+        { "sriov_drivers_autoprobe", shim_sriov_drivers_autoprobe },
         { "current_vgpu_type", shim_nvidia_current_vgpu_type },
         { "vgpu_params", shim_nvidia_vgpu_params },
 };
@@ -215,8 +216,12 @@ static ssize_t sys_write(const struct testbed *tb, const char *rel, int fd, cons
                 if (streq(handlers[i].name, name))
                         r = handlers[i].fn(&w);
         if (r == SHIM_PASS) {
+                /* A store replaces the attribute's value (opens do not
+                 * truncate, see sys_trunc_ignored()). */
+                if (ftruncate(fd, 0) == 0 && kind == WRITE_PLAIN)
+                        (void)lseek(fd, 0, SEEK_SET);
                 errno = saved_errno;
-                res = real_write_kind(fd, buf, n, kind, off);
+                res = real_write_kind(fd, buf, n, kind, kind == WRITE_POSITIONAL ? 0 : off);
                 err = res < 0 ? errno : 0;
         } else if (r < 0) {
                 res = -1;
@@ -300,14 +305,14 @@ SHIM_EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt) {
         return res;
 }
 
-/* O_CREAT for PATH (relative to DIRFD) names a missing file under the
- * testbed's /sys, either as "/sys/..." (umockdev redirects it) or already as
- * "<testbed>/sys/...". */
-static bool sys_create_denied(int dirfd, const char *path, bool creat) {
-        if (!creat || !path || shim_busy)
+/* PATH (relative to DIRFD), either as "/sys/..." (umockdev redirects it) or
+ * already as "<testbed>/sys/...": under the testbed's /sys? *EXISTS: whether
+ * the file exists there. */
+static bool sys_file_lookup(int dirfd, const char *path, bool *exists) {
+        if (!path || shim_busy)
                 return false;
         int saved = errno;
-        bool denied = false;
+        bool under = false;
         shim_busy++;
         const struct testbed *tb = shim_testbed();
         char base[PATH_MAX], full[PATH_MAX * 2];
@@ -335,13 +340,40 @@ static bool sys_create_denied(int dirfd, const char *path, bool creat) {
                         rel = abs;
                 if (startswith(rel, "/sys/")) {
                         char *host = tb_path(tb, rel);
-                        denied = host && access(host, F_OK) < 0 && errno == ENOENT;
+                        if (host) {
+                                struct stat st;
+                                under = true;
+                                *exists = stat(host, &st) == 0 && S_ISREG(st.st_mode);
+                                char *slash = strrchr(host, '/');
+                                if (!*exists && access(host, F_OK) == 0)
+                                        under = false; /* a directory: not ours */
+                                else if (!*exists && slash && slash != host) {
+                                        /* no such directory: the real open's ENOENT */
+                                        *slash = '\0';
+                                        if (access(host, F_OK) < 0)
+                                                under = false;
+                                }
+                        }
                         free(host);
                 }
         }
         shim_busy--;
         errno = saved;
-        return denied;
+        return under;
+}
+
+/* O_CREAT for PATH names a missing file under the testbed's /sys. */
+static bool sys_create_denied(int dirfd, const char *path, bool creat) {
+        bool exists = false;
+        return creat && sys_file_lookup(dirfd, path, &exists) && !exists;
+}
+
+/* O_TRUNC for PATH names an existing file under the testbed's /sys: sysfs
+ * ignores truncation (a store replaces the value, a rejected one leaves it;
+ * sys_write() gives plain files that meaning), so it is dropped. */
+static bool sys_trunc_ignored(int dirfd, const char *path, int flags) {
+        bool exists = false;
+        return (flags & O_TRUNC) && sys_file_lookup(dirfd, path, &exists) && exists;
 }
 
 /* The testbed's file for an absolute /dev path, if it has one: BUF. */
@@ -366,7 +398,10 @@ static bool dev_node_path(const char *path, char *buf, size_t size) {
 /* The open wrappers' own part: EACCES for a file created under the
  * testbed's /sys, the testbed's file for a /dev node. True when that
  * decided the open (*ret: the fd, or -1 with errno); false: the real one. */
-static bool intercept_open(int dirfd, const char *path, int flags, mode_t mode, int *ret) {
+static bool intercept_open(int dirfd, const char *path, int *flagsp, mode_t mode, int *ret) {
+        int flags = *flagsp;
+        if (sys_trunc_ignored(dirfd, path, flags))
+                *flagsp = flags & ~O_TRUNC;
         if (sys_create_denied(dirfd, path, flags & O_CREAT)) {
                 errno = EACCES;
                 *ret = -1;
@@ -390,7 +425,7 @@ static bool intercept_open(int dirfd, const char *path, int flags, mode_t mode, 
                         va_end(ap);                                                 \
                 }                                                                   \
                 int fd;                                                             \
-                if (intercept_open(AT_FDCWD, path, flags, mode, &fd))               \
+                if (intercept_open(AT_FDCWD, path, &flags, mode, &fd))               \
                         return fd;                                                  \
                 if (!fn)                                                            \
                         fn = (int (*)(const char *, int, ...))next_fn(#name);      \
@@ -412,7 +447,7 @@ static bool intercept_open(int dirfd, const char *path, int flags, mode_t mode, 
                         va_end(ap);                                                 \
                 }                                                                   \
                 int fd;                                                             \
-                if (intercept_open(dirfd, path, flags, mode, &fd))                  \
+                if (intercept_open(dirfd, path, &flags, mode, &fd))                  \
                         return fd;                                                  \
                 if (!fn)                                                            \
                         fn = (int (*)(int, const char *, int, ...))next_fn(#name); \
@@ -523,6 +558,18 @@ static FILE *intercept_fopen(fopen_fn fn, const char *path, const char *mode) {
         char node[PATH_MAX];
         if (dev_node_path(path, node, sizeof(node)))
                 return fn(node, mode); /* umockdev leaves a non-/dev path alone */
+        if (mode[0] == 'w' && sys_trunc_ignored(AT_FDCWD, path, O_TRUNC)) {
+                /* "w" without its O_TRUNC (sysfs ignores it): open() below
+                 * and umockdev's redirect it, fdopen() does not truncate. */
+                int fd = open(path, (strchr(mode, '+') ? O_RDWR : O_WRONLY) | (strchr(mode, 'e') ? O_CLOEXEC : 0));
+                FILE *f = fd >= 0 ? fdopen(fd, mode) : NULL;
+                if (fd >= 0 && !f) {
+                        int e = errno;
+                        close(fd);
+                        errno = e;
+                }
+                return maybe_wrap(f, mode);
+        }
         return maybe_wrap(fn(path, mode), mode);
 }
 

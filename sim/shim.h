@@ -65,6 +65,7 @@ int shim_control(const struct shim_write *w);
 
 /* shim-sriov.c: SR-IOV PFs */
 int shim_sriov_numvfs(const struct shim_write *w);
+int shim_sriov_drivers_autoprobe(const struct shim_write *w);
 
 /* shim-nvidia.c: NVIDIA vGPU (vendor-specific VFIO) and vgpu_params */
 int shim_nvidia_current_vgpu_type(const struct shim_write *w);

@@ -105,8 +105,12 @@ char *sim_sriov_vf_driver(const struct sim_pf *pf, const char *pf_driver) {
 bool sim_sriov_configurable(const struct sim_pf *pf, const char *pf_driver) {
         if (pf && pf->sriov_configure != SIM_AUTO)
                 return pf->sriov_configure == SIM_YES;
-        /* Drivers without a sriov_configure callback. */
-        static const char *const without[] = { "gim", "amdgpu", "pci-stub", "pcieport" };
+        /* Drivers without a sriov_configure callback; and vfio-pci, whose
+         * callback refuses with ENOENT unless vfio-pci was loaded with
+         * enable_sriov=1 (drivers/vfio/pci/vfio_pci.c
+         * vfio_pci_sriov_configure; default off; setting
+         * sriov-configure=yes stands for it). */
+        static const char *const without[] = { "gim", "amdgpu", "pci-stub", "pcieport", "vfio-pci" };
         for (size_t i = 0; pf_driver && i < ELEMENTSOF(without); i++)
                 if (streq(without[i], pf_driver))
                         return false;

@@ -9,6 +9,7 @@ static void parent_done(struct sim_mdev_parent *p) {
         free(p->path);
         free(p->driver);
         free(p->vendor_dir);
+        free(p->mdev_driver);
         free(p->card);
         for (size_t i = 0; i < p->n_types; i++)
                 free(p->types[i].id);
@@ -70,9 +71,10 @@ int sim_state_add_parent(struct sim_state *st, const char *name, const char *pat
                 .name = strdup(name),
                 .path = strdup(path),
                 .driver = strdup(driver),
+                .mdev_driver = strdup("vfio_mdev"),
                 .state = st,
         };
-        if (!p->name || !p->path || !p->driver) {
+        if (!p->name || !p->path || !p->driver || !p->mdev_driver) {
                 parent_done(p);
                 return -ENOMEM;
         }
@@ -156,7 +158,7 @@ static int parse_bool(const char *v, bool *ret) {
 bool sim_parent_key(const char *key) {
         static const char *const keys[] = { "exhausted-errno", "one-type-at-a-time", "unregistering",
                                             "capacity",        "vendor-dir",         "driver",
-                                            "card" };
+                                            "card",            "mdev-driver" };
         for (size_t i = 0; i < ELEMENTSOF(keys); i++)
                 if (streq(keys[i], key))
                         return true;
@@ -192,6 +194,16 @@ int sim_parent_set(struct sim_mdev_parent *p, const char *key, const char *value
                         return -ENOMEM;
                 free(p->vendor_dir);
                 p->vendor_dir = v;
+                return 0;
+        }
+        if (streq(key, "mdev-driver")) {
+                if (!*value || strchr(value, '/') || strchr(value, ' ') || streq(value, ".") || streq(value, ".."))
+                        return -EINVAL;
+                char *v = strdup(value);
+                if (!v)
+                        return -ENOMEM;
+                free(p->mdev_driver);
+                p->mdev_driver = v;
                 return 0;
         }
         if (streq(key, "card")) {
@@ -351,10 +363,10 @@ int sim_state_save(const struct testbed *tb, const struct sim_state *st) {
                 const struct sim_mdev_parent *p = &st->parents[i];
                 fprintf(f,
                         "parent %s %s driver=%s exhausted-errno=%s one-type-at-a-time=%s "
-                        "capacity=%s vendor-dir=%s unregistering=%s",
+                        "capacity=%s vendor-dir=%s unregistering=%s mdev-driver=%s",
                         p->name, p->path, p->driver, sim_errno_name(p->exhausted_errno),
                         p->one_type ? "yes" : "no", p->capacity == SIM_CAPACITY_SHARED ? "shared" : "per-type",
-                        p->vendor_dir ? p->vendor_dir : "none", p->unregistering ? "yes" : "no");
+                        p->vendor_dir ? p->vendor_dir : "none", p->unregistering ? "yes" : "no", p->mdev_driver);
                 if (p->card) /* a VF of a card */
                         fprintf(f, " card=%s", p->card);
                 fputc('\n', f);

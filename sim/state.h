@@ -4,7 +4,7 @@
  * failures; the driver core's runtime state. Stored as text in
  * <testbed>/.sim/state:
  *   parent <name> <sysfs path> driver=<key> exhausted-errno=<E...> one-type-at-a-time=yes|no
- *          capacity=shared|per-type vendor-dir=<name>|none unregistering=yes|no
+ *          capacity=shared|per-type vendor-dir=<name>|none unregistering=yes|no mdev-driver=<drv>
  *          [card=<name>]
  *   type <parent name> <type id> <capacity> [card-capacity=<n>]
  *   device <name> <sysfs path> bus=<bus> native-driver=<drv>|none unbind-hangs=<s>
@@ -39,6 +39,8 @@ struct sim_mdev_parent {
         bool one_type;
         enum sim_capacity capacity;
         char *vendor_dir; /* per-mdev vendor subdir, NULL for none */
+        char *mdev_driver; /* the mdev bus driver its mdevs bind to: vfio_mdev, or
+                            * the parent driver's own (Linux 6.1: mtty) */
         bool unregistering;
         char *card; /* the physical card for parents that are VFs (the PF's
                      * name): one-type-at-a-time spans the card; NULL: none */

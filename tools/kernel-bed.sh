@@ -16,6 +16,8 @@
 #   root port 00:06.0 -> 01:00.0 VGA, 01:00.1 HDA (snd_hda_intel), 01:00.2 xHCI
 #                        (one multi-function card, one IOMMU group)
 #   root port 00:07.0 -> PCIe-to-PCI bridge -> VGA + NVMe (one group, no ACS)
+#   root port 00:08.0 -> 04:00.0 NVMe with SR-IOV (2 VFs at 04:00.1-.2 once
+#                        sriov_numvfs is written; QEMU's nvme sriov_max_vfs)
 #
 # Built from Debian packages only (the kernel linux-image-amd64 depends on,
 # linux-source-6.1 + linux-headers for the samples, busybox-static, kmod),
@@ -274,6 +276,13 @@ qemu=(qemu-system-x86_64 -name gpuhook-kernel-bed -nodefaults -no-user-config -n
   -device VGA,id=gpu2,bus=br,addr=01.0
   -drive "if=none,id=nvme0,file=$tmp/nvme.img,format=raw"
   -device nvme,drive=nvme0,serial=gpuhook0,bus=br,addr=02.0
+  # an SR-IOV PF: QEMU 7.2's nvme reports SR-IOV with sriov_max_vfs, which
+  # needs an nvme-subsys and flexible queue/interrupt resources (hw/nvme/ctrl.c
+  # nvme_check_constraints: vq >= 2 per VF, vi >= 1 per VF); the kernel's nvme
+  # driver enables VFs with pci_sriov_configure_simple (drivers/nvme/host/pci.c)
+  -device pcie-root-port,id=rp3,bus=pcie.0,addr=08.0,chassis=3,port=3
+  -device nvme-subsys,id=nvmesubsys,nqn=gpuhook-sriov
+  -device nvme,id=nvmepf,serial=gpuhook1,subsys=nvmesubsys,sriov_max_vfs=2,sriov_vq_flexible=4,sriov_vi_flexible=2,bus=rp3,addr=00.0
 )
 "${qemu[@]}" </dev/null >"$tmp/qemu.log" 2>&1 &
 qpid=$!
