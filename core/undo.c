@@ -55,8 +55,9 @@ static int undo_console(struct jit_state *s, const struct ledger_entry *e) {
         return console_restore(&b, s->cfg->bind_timeout_ms);
 }
 
-/* Give a function back only from the state gpuhook left it in: its
- * driver_override still the one gpuhook set, and on that driver or none.
+/* Give a function back only from the state gpuhook left it in (or libvirt's
+ * detach of a managed='yes' function, pci.c watch()): its driver_override
+ * still the one set then (vfio-pci), and on that driver or none.
  * A function that went back to a host driver (an NVMe, say) is not touched. */
 static int undo_pci(struct jit_state *s, const struct ledger_entry *e) {
         _cleanup_free_ char *dir = sysfs_pci_attr(e->id, NULL);
@@ -71,6 +72,12 @@ static int undo_pci(struct jit_state *s, const struct ledger_entry *e) {
                 return log_fail(-EIO, "cannot read the driver of %s; check that sysfs is mounted", e->id);
         if (streq(drv, e->driver) && streq(override, e->override))
                 return 0; /* already back */
+        /* Back on its driver with driver_override cleared: what libvirt's
+         * reattach of a managed='yes' function leaves, whatever override the
+         * host had (src/util/virpci.c: virPCIDeviceUnbindFromStub writes
+         * "\n"). Only the override is put back; the driver is right. */
+        if (*e->driver && streq(drv, e->driver) && !*override && *e->override)
+                return pci_restore(e->id, e->driver, e->override, s->cfg->bind_timeout_ms);
         if (!streq(override, left) || (*drv && !streq(drv, left) && !streq(drv, e->driver))) {
                 log_warning("left %s alone: it is on %s with driver_override '%s', not as gpuhook left it (%s); whoever moved it owns it now",
                             e->id, *drv ? drv : "no driver", *override ? override : "(none)", left);

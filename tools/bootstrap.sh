@@ -11,6 +11,11 @@ PACKAGES=(
   libcunit1-dev umockdev libumockdev-dev mdevctl util-linux
   # real libvirt for the end-to-end tests and templates
   libvirt-daemon-system libvirt-clients qemu-system-x86 libxml2-utils
+  # real clients in the real-kernel suite (virt-install, virt-xml)
+  virtinst
+  # qemu-system-s390x: libvirt validates the s390x domains (vfio-ccw, vfio-ap)
+  # of tests/cli/test-cli-define.c against it
+  qemu-system-misc
 )
 
 missing=()

@@ -193,3 +193,22 @@ reset_host() {
   done
   true
 }
+
+# expect_home WHAT BDF...: each function on the driver and driver_override
+# the host had in the first snapshot (BASELINE). Reads sysfs in the shell:
+# no exec per function.
+expect_home() {
+  local what=$1 b l was now ovr
+  shift
+  for b in "$@"; do
+    was=
+    while read -r l; do
+      case $l in "pci $b "*) was=${l#pci $b } ;; esac
+    done <<< "$BASELINE"
+    l=$(pci "$b")/driver
+    if [ -L "$l" ]; then l=$(readlink "$l"); now="driver=${l##*/}"; else now="driver=none"; fi
+    read -r ovr < "$(pci "$b")/driver_override"
+    now="$now override=$ovr"
+    [ "$now" = "$was" ] || fail "$what: $b is not back where the host had it: was '$was', now '$now'"
+  done
+}

@@ -146,3 +146,32 @@ hook_restore() {
 hook_remove() {
   rm -f "$HOOK_LINK"
 }
+
+# udev for the scenarios that need its events: libvirt's node-device driver
+# learns of new and removed devices (mdevs) only from udev's netlink
+# broadcasts, which the bed has no udevd to send. Started on demand, stopped
+# by pid.
+platform_udev_start() {
+  local d
+  for d in /lib/systemd/systemd-udevd /usr/lib/systemd/systemd-udevd; do
+    [ -x "$d" ] && break
+  done
+  [ -x "$d" ] || { echo "platform: no systemd-udevd" >&2; return 1; }
+  "$d" >/dev/null 2>&1 &
+  UDEVD_PID=$!
+  local i
+  for i in $(seq 50); do
+    [ -S /run/udev/control ] && return 0
+    kill -0 "$UDEVD_PID" 2>/dev/null || return 1
+    nap 0.1
+  done
+  return 1
+}
+platform_udev_stop() {
+  [ -n "${UDEVD_PID:-}" ] || return 0
+  kill "$UDEVD_PID" 2>/dev/null
+  for _ in $(seq 50); do kill -0 "$UDEVD_PID" 2>/dev/null || break; nap 0.1; done
+  kill -9 "$UDEVD_PID" 2>/dev/null
+  UDEVD_PID=
+  return 0
+}
