@@ -4,6 +4,7 @@
 #include "iommu.h"
 #include "log.h"
 #include "pci-policy.h"
+#include "sriov.h"
 #include "strset.h"
 
 const char *companion_relation_to_string(enum companion_relation r) {
@@ -121,6 +122,7 @@ int passthrough_verdict(const struct gpuhook_config *cfg, const struct pci_list 
                 *x = (struct group_member){ .pci_class = m->class, .boot_vga = m->boot_vga == 1, .group = m->iommu_group };
                 snprintf(x->bdf, sizeof(x->bdf), "%s", m->bdf);
                 snprintf(x->driver, sizeof(x->driver), "%s", m->driver);
+                sriov_member_facts(x, m->sriov_numvfs, NULL, NULL); /* the kernel's PF rule */
         }
         strv_free_null(members);
         if (!gm)

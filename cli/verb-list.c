@@ -34,6 +34,7 @@ int verb_list(int argc, char **argv) {
         _cleanup_table_ struct table *t = table_new(ELEMENTSOF(headers), headers);
         struct json_object *arr = json_object_new_array();
         size_t n_gpus = 0;
+        struct strbuf notes = { 0 };
         if (!t || !arr) {
                 pci_list_free(&l);
                 return ctl_fail(NULL, "out of memory");
@@ -49,9 +50,18 @@ int verb_list(int argc, char **argv) {
                         continue; /* VFs are summarised on their PF */
                 n_gpus++;
                 char role[64];
-                snprintf(role, sizeof(role), "gpu%s", d->boot_vga == 1 ? " (boot)" : "");
+                snprintf(role, sizeof(role), "gpu%s%s", d->boot_vga == 1 ? " (boot)" : "", d->sriov_numvfs ? " (VFs on)" : "");
                 r = add_row(t, d, role);
                 struct json_object *g = pci_device_json(d), *comp = json_object_new_array();
+                /* drivers/vfio/pci/vfio_pci.c, vfio_pci_probe(): vfio-pci
+                 * refuses a PF with VFs enabled (EBUSY), see lib/pci-policy.c. */
+                if (d->sriov_numvfs) {
+                        json_object_object_add(g, "passthrough", json_object_new_boolean(false));
+                        json_object_object_add(g, "passthrough_refused",
+                                               json_str("SR-IOV VFs are enabled: vfio-pci refuses a PF with VFs; pass a VF instead"));
+                        (void)strbuf_appendf(&notes, "%s has %u VFs enabled: it cannot be passed through itself (vfio-pci refuses a PF with VFs); pass one of its VFs, or disable the VFs while no VM uses them.\n",
+                                             d->bdf, d->sriov_numvfs);
+                }
                 struct companion *c = NULL;
                 size_t n_c = 0;
                 if (r >= 0)
@@ -71,9 +81,11 @@ int verb_list(int argc, char **argv) {
         pci_list_free(&l);
         if (r < 0) {
                 json_object_put(arr);
+                strbuf_free(&notes);
                 return ctl_fail(NULL, "cannot list PCI devices: %s", strerror(-r));
         }
         if (arg.json) {
+                strbuf_free(&notes);
                 struct json_object *o = json_object_new_object();
                 json_object_object_add(o, "iommu_groups", json_object_new_int(groups > 0 ? groups : 0));
                 json_object_object_add(o, arg.all ? "devices" : "gpus", arr);
@@ -81,10 +93,14 @@ int verb_list(int argc, char **argv) {
         }
         json_object_put(arr);
         if (!arg.all && n_gpus == 0) {
+                strbuf_free(&notes);
                 printf("No GPU (PCI display controller) found; `%s list --all` shows every PCI function.\n", PROG);
                 return 0;
         }
         table_print(t, stdout);
+        if (notes.len)
+                printf("\n%s", strbuf_str(&notes));
+        strbuf_free(&notes);
         if (groups <= 0)
                 printf("\nNo IOMMU groups: the IOMMU is off, so nothing can be passed through (see `%s check`).\n", PROG);
         return 0;

@@ -4,10 +4,12 @@
  * on VFs), with what is free on each parent. */
 #include "driver.h"
 #include "gpuhookctl.h"
+#include "libvirt-vfio.h"
 #include "mdev.h"
 #include "pci.h"
 #include "placement.h"
 #include "sysfs.h"
+#include "virt.h"
 
 static char *type_description(const char *parent, const char *type) {
         _cleanup_free_ char *p = sysfs_mdev_type_attr(parent, type, "description");
@@ -102,7 +104,7 @@ static struct vf_type_count *count_for(struct vf_type_count **v, size_t *n, unsi
 }
 
 /* SR-IOV vGPU: group the VFs that expose creatable_vgpu_types by PF. */
-static int sriov_types(struct table *t, struct json_object *arr, size_t *count) {
+static int sriov_types(struct table *t, struct json_object *arr, size_t *count, bool *ret_any) {
         struct pci_list l = { 0 };
         int r = pci_list_load(&l);
         if (r < 0)
@@ -149,6 +151,7 @@ static int sriov_types(struct table *t, struct json_object *arr, size_t *count) 
                         free(types);
                 }
                 if (any && r >= 0) {
+                        *ret_any = true;
                         struct json_object *pj = json_object_new_object(), *types = json_object_new_array();
                         json_object_object_add(pj, "parent", json_str(pf->bdf));
                         json_object_object_add(pj, "numa_node", pf->numa_node >= 0 ? json_object_new_int(pf->numa_node) : NULL);
@@ -184,13 +187,20 @@ int verb_types(int argc, char **argv) {
         _cleanup_table_ struct table *t = table_new(ELEMENTSOF(headers), headers);
         struct json_object *mdev = json_object_new_array(), *sriov = json_object_new_array();
         size_t count = 0;
+        bool vendor_vfio = false;
         int r;
 
         if (!t || !mdev || !sriov)
                 return ctl_fail(NULL, "out of memory");
         r = mdev_types(t, mdev, &count);
         if (r == 0)
-                r = sriov_types(t, sriov, &count);
+                r = sriov_types(t, sriov, &count, &vendor_vfio);
+        /* The vendor-VFIO types are usable only on a libvirt that accepts the
+         * VF unmanaged on the nvidia driver (libvirt-vfio.h). */
+        unsigned long lv = vendor_vfio ? virt_libvirt_version() : 0;
+        char why[256] = "";
+        if (vendor_vfio)
+                libvirt_vendor_vfio_why(lv, why, sizeof(why));
         if (r != 0) {
                 json_object_put(mdev);
                 json_object_put(sriov);
@@ -200,6 +210,8 @@ int verb_types(int argc, char **argv) {
                 struct json_object *o = json_object_new_object();
                 json_object_object_add(o, "mdev", mdev);
                 json_object_object_add(o, "sriov_vgpu", sriov);
+                if (vendor_vfio)
+                        json_object_object_add(o, "sriov_vgpu_libvirt", json_str(*why ? why : "supported"));
                 return json_print(o);
         }
         json_object_put(mdev);
@@ -211,5 +223,8 @@ int verb_types(int argc, char **argv) {
                 return 0;
         }
         table_print(t, stdout);
+        if (*why)
+                printf("\nsriov-vf types (NVIDIA vendor-specific VFIO): %s; upgrade libvirt to 10.0.0 or newer before giving such a VF to a domain.\n",
+                       why);
         return 0;
 }

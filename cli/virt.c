@@ -4,6 +4,7 @@
 #include "gpuhookctl.h"
 #include "log.h"
 #include "validate.h"
+#include "libvirt-vfio.h"
 #include "virt.h"
 
 /* libvirt prints every error to stderr by default; gpuhookctl reports them
@@ -52,4 +53,25 @@ int virt_domain_xml(virDomainPtr d, bool live, char **ret) {
                                 virDomainGetName(d), virt_last_error());
         *ret = xml;
         return 0;
+}
+
+unsigned long virt_libvirt_version(void) {
+        static unsigned long version;
+        static bool done;
+        if (done)
+                return version;
+        done = true;
+        const char *forced = test_getenv("GPUHOOK_TEST_LIBVIRT_VERSION");
+        if (forced) /* the hook's override, so both sides agree in tests */
+                return libvirt_installed_version(&version) < 0 ? (version = 0) : version;
+        bool had = log_failure() != NULL;
+        _cleanup_virconn_ virConnectPtr c = NULL;
+        if (virt_open(true, &c) >= 0 && virConnectGetLibVersion(c, &version) == 0 && version > 0)
+                return version;
+        if (!had)
+                log_failure_clear();
+        version = 0;
+        if (virGetVersion(&version, NULL, NULL) < 0)
+                version = 0;
+        return version;
 }

@@ -32,3 +32,8 @@ static inline void virDomainFreep(virDomainPtr *d) {
 }
 #define _cleanup_virconn_ _cleanup_(virConnectClosep)
 #define _cleanup_virdomain_ _cleanup_(virDomainFreep)
+
+/* The libvirt version a domain start goes through: the daemon's
+ * (virConnectGetLibVersion) when it answers, else the installed library's;
+ * 0 when neither is known. Read once per run; never records a failure. */
+unsigned long virt_libvirt_version(void);

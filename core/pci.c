@@ -8,6 +8,7 @@
 #include "pci-bind.h"
 #include "pci-policy.h"
 #include "pci.h"
+#include "sriov.h"
 
 struct pci_snapshot {
         struct pci_list list;
@@ -157,8 +158,12 @@ static int take(struct jit_state *s, const struct group_member *m) {
                         return r;
                 return jit_mark_done(s, idx);
         }
-        /* Already on vfio-pci and not ours: someone else's, never rebound by us. */
-        if (streq(m->driver, "vfio-pci"))
+        /* Already a VFIO device and not ours: someone else's, never rebound
+         * by us. That is vfio-pci, and any driver that registered the device
+         * with VFIO itself (a variant driver, NVIDIA's vendor-specific VFIO
+         * set up by an operator or a cloud for managed='no'): moving those
+         * to vfio-pci would hand the guest a bare function. */
+        if (streq(m->driver, "vfio-pci") || (*m->driver && pci_is_vfio_device(m->bdf)))
                 return 0;
         r = pci_override_get(m->bdf, override, sizeof(override));
         if (r < 0)
@@ -173,6 +178,53 @@ static int take(struct jit_state *s, const struct group_member *m) {
                 return r;
         jit_fault_point("pci-bound");
         return jit_mark_done(s, idx);
+}
+
+/* A function libvirt moves itself (listed with managed='yes'): gpuhook writes
+ * nothing to it, but records where the host has it, so that release can give
+ * it back when libvirt does not. libvirt remembers a function it found on
+ * vfio-pci for a managed='no' hostdev: it adds it to its inactive list as
+ * unmanaged and keeps it there after that domain stops
+ * (src/hypervisor/virhostdev.c: virHostdevPreparePCIDevicesImpl step 2,
+ * virHostdevReAttachPCIDevicesImpl step 2, 9.0 and 11.x). A later
+ * managed='yes' use reuses that entry (virPCIDeviceDetach adds its copy only
+ * "if it's not already there", src/util/virpci.c), so at the stop
+ * virHostdevReattachAllPCIDevices skips it ("Not reattaching unmanaged PCI
+ * device") and it stays on vfio-pci; after a libvirtd restart the entry's
+ * origstates (no unbind_from_stub, saved at the start) skip the unbind the
+ * same way. It was gpuhook that bound it for the managed='no' domain, so
+ * the follow-up is gpuhook's: release undoes this entry like a taken one
+ * (undo.c), which changes nothing when libvirt did reattach it. The claim in
+ * the owner record also makes a start that wants it wait for this domain's
+ * release, which libvirt runs after it has freed the function. */
+static int watch(struct jit_state *s, const struct group_member *m) {
+        struct ledger_entry e = { .kind = LEDGER_PCI, .state = LEDGER_DONE };
+        char override[MDEV_NAME_MAX + 1] = "";
+        size_t idx;
+        int r;
+
+        struct ledger_entry *known = ledger_find(s->ledger, LEDGER_PCI, m->bdf);
+        if (known) {
+                /* Recorded before (a kill after the record, or a domain whose
+                 * hostdev was managed='no' then): the original driver is in it. */
+                if (known->state == LEDGER_DONE)
+                        return 0;
+                return jit_mark_done(s, (size_t)(known - s->ledger->entries));
+        }
+        /* On vfio-pci already: libvirt finds it there and leaves it there
+         * (virPCIDeviceBindToStub: "already bound", no unbind_from_stub). */
+        if (streq(m->driver, "vfio-pci"))
+                return 0;
+        r = pci_override_get(m->bdf, override, sizeof(override));
+        if (r < 0)
+                return log_fail(r, "cannot read driver_override of %s: %s", m->bdf, strerror(-r));
+        snprintf(e.id, sizeof(e.id), "%s", m->bdf);
+        snprintf(e.driver, sizeof(e.driver), "%s", m->driver);
+        snprintf(e.override, sizeof(e.override), "%s", driver_name_valid(override) ? override : "");
+        /* libvirt's detach writes driver_override=vfio-pci (virpci.c,
+         * virPCIDeviceBindWithDriverOverride): the state release checks for. */
+        snprintf(e.left, sizeof(e.left), "vfio-pci");
+        return jit_record(s, &e, &idx);
 }
 
 int jit_prepare_pci(struct jit_state *s) {
@@ -191,6 +243,11 @@ int jit_prepare_pci(struct jit_state *s) {
         r = jit_prepare_sriov(s);
         if (r >= 0)
                 r = snapshot_load(s->domain, &p);
+        /* The kernel's PF rule needs each member's VF count (pci-policy.h). */
+        for (size_t i = 0; r >= 0 && i < p.n_members; i++) {
+                const struct pci_device *dev = pci_list_find(&p.list, p.members[i].bdf);
+                sriov_member_facts(&p.members[i], dev ? dev->sriov_numvfs : 0, s->owners, s->domain_uuid);
+        }
         if (r >= 0)
                 r = build_policy(s, &p, &allowed, &policy);
         if (r >= 0)
@@ -205,7 +262,8 @@ int jit_prepare_pci(struct jit_state *s) {
                 if (dec[i].fate == FATE_TAKE) {
                         log_info("taking %s (%s) for the VM", p.members[i].bdf, dec[i].why);
                         r = take(s, &p.members[i]);
-                }
+                } else if (dec[i].fate == FATE_LIBVIRT)
+                        r = watch(s, &p.members[i]);
         free(dec);
         strset_free(&allowed);
         snapshot_done(&p);

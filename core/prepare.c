@@ -3,6 +3,7 @@
 #include "jit.h"
 #include "lock.h"
 #include "log.h"
+#include "nvidia-vgpu.h"
 
 int jit_prepare(const struct gpuhook_config *cfg, const struct domain_spec *d) {
         struct jit_state s = { .cfg = cfg, .domain = d, .domain_uuid = d->uuid, .domain_name = d->name };
@@ -22,6 +23,8 @@ int jit_prepare(const struct gpuhook_config *cfg, const struct domain_spec *d) {
         if (r >= 0)
                 r = jit_settle_pending(&s);
         /* Refuse what cannot work before touching anything. */
+        for (size_t i = 0; r >= 0 && i < d->n_vgpu_requests; i++)
+                r = nvidia_vgpu_libvirt_gate(d->vgpu_requests[i].bdf);
         if (r >= 0 && d->n_pcis > 0)
                 r = jit_prepare_mdevs(&s, true);
         /* PCI first: whole groups and consoles, then the instances. */

@@ -107,6 +107,14 @@ int pci_policy_decide(const struct pci_policy *policy, const struct pci_listed *
                                         m->group, m->bdf, class_label(m->pci_class), m->pci_class >> 8, m->driver,
                                         m->bdf, m->bdf);
 
+                /* drivers/vfio/pci/vfio_pci.c, vfio_pci_probe(): "Cannot bind
+                 * to PF with SR-IOV enabled", -EBUSY while pci_num_vf() > 0
+                 * (the VFs may be in use; disabling SR-IOV there could block).
+                 * Refused before anything is written. */
+                if (m->sriov_numvfs > 0 && d[i].fate != FATE_LEAVE && !streq(m->driver, "vfio-pci"))
+                        return log_fail(-EBUSY, "cannot pass through %s: it is an SR-IOV physical function with %u VF%s enabled (%s), and vfio-pci refuses such a PF (\"Cannot bind to PF with SR-IOV enabled\"); pass one of its VFs instead, or disable the VFs (sriov_numvfs to 0) once no VM uses them",
+                                        m->bdf, m->sriov_numvfs, m->sriov_numvfs == 1 ? "" : "s", *m->vfs ? m->vfs : "none listed");
+
                 if (m->boot_vga && !policy->allow_boot_console && d[i].fate != FATE_LEAVE)
                         return log_fail(-EPERM, "%s drives the host's boot console (boot_vga); detaching it blanks the host's screen: use another GPU, or allow it with <gpuhook:pci address='%s' allow-boot-console='yes'/> in the domain metadata or allow_boot_console = yes in gpuhook.conf",
                                         m->bdf, m->bdf);

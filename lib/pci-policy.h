@@ -29,6 +29,11 @@ struct group_member {
         char driver[MDEV_NAME_MAX + 1]; /* "" unbound */
         bool boot_vga;
         int group;
+        /* An SR-IOV PF with VFs enabled (sriov_numvfs), and who has them
+         * ("0000:c1:00.4 (domain 'vm2'), 0000:c1:00.5 (free)"), filled by
+         * sriov_member_facts(). */
+        unsigned sriov_numvfs;
+        char vfs[320];
 };
 
 enum member_fate {
@@ -54,6 +59,8 @@ struct pci_listed {
         bool managed;
 };
 
+/* Decide for every member. A PF with VFs enabled that would go to vfio-pci
+ * (gpuhook's or libvirt's) is refused with -EBUSY, as the kernel would. */
 /* Decide for every member (MEMBERS, N of them, of all groups involved).
  * RET gets one decision per member, in order. Refusals are recorded with
  * log_fail naming the device, its class and group, and how to allow it. */

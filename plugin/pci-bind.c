@@ -16,6 +16,11 @@ int pci_driver_get(const char *bdf, char *buf, size_t size) {
         return sysfs_link_basename(p, buf, size);
 }
 
+bool pci_is_vfio_device(const char *bdf) {
+        _cleanup_free_ char *p = sysfs_pci_attr(bdf, "vfio-dev");
+        return p && sysfs_exists(p);
+}
+
 int pci_override_get(const char *bdf, char *buf, size_t size) {
         _cleanup_free_ char *p = sysfs_pci_attr(bdf, "driver_override"), *s = NULL;
         int r;

@@ -11,6 +11,14 @@
 /* Bound driver's name into buf ("" when unbound). */
 int pci_driver_get(const char *bdf, char *buf, size_t size);
 /* driver_override into buf ("" when "(null)"). */
+/* Whether BDF's driver registered it as a VFIO device: the kernel makes a
+ * vfio-dev/vfioN child for every vfio_device (drivers/vfio/vfio_main.c,
+ * vfio_init_device(), since Linux 6.1), whatever the driver is called:
+ * vfio-pci, its variants (mlx5_vfio_pci, nvgrace_gpu_vfio_pci, ...) or
+ * NVIDIA's vendor-specific VFIO on a vGPU VF. libvirt >= 10.0 takes such a
+ * device for managed='no' as it is (src/util/virpci.c,
+ * virPCIDeviceGetCurrentDriverNameAndType()). */
+bool pci_is_vfio_device(const char *bdf);
 int pci_override_get(const char *bdf, char *buf, size_t size);
 
 /* write(2) TEXT to PATH in a child, waiting at most TIMEOUT_MS:

@@ -41,6 +41,8 @@ int vendor_preflight(struct strbuf *why) {
                         else if (d->sriov_totalvfs > 0 && d->sriov_numvfs == 0 && !d->mdev_parent)
                                 clause(why, &n, "the VFs of NVIDIA GPU %s are not enabled: run `/usr/lib/nvidia/sriov-manage -e %s`", d->bdf,
                                        d->bdf);
+                        else if (!nvidia_gpu_offers_vgpu(&l, d))
+                                continue; /* a consumer GPU: no vGPU, nothing to set up */
                         else if (!d->mdev_parent && !kernel_module_loaded("nvidia_vgpu_vfio"))
                                 clause(why, &n, "%s%s: nvidia_vgpu_vfio is not loaded: run `modprobe nvidia_vgpu_vfio` (part of the NVIDIA vGPU manager)",
                                        d->bdf, "");

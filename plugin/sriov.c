@@ -113,3 +113,31 @@ int sriov_restore(const char *pf, unsigned previous, unsigned timeout_ms) {
                 return log_fail(r, "cannot set %s back to %u VFs: %s; set sriov_numvfs by hand", pf, previous, strerror(-r));
         return 0;
 }
+
+void sriov_member_facts(struct group_member *m, unsigned numvfs, const struct owners *owners, const char *self_uuid) {
+        struct strbuf text = { 0 };
+        char **vfs = NULL;
+        size_t shown = 0, n = 0;
+
+        m->sriov_numvfs = numvfs;
+        m->vfs[0] = '\0';
+        if (numvfs == 0 || sriov_vfs_list(m->bdf, &vfs) < 0)
+                return;
+        for (char **vf = vfs; *vf; vf++, n++) {
+                if (shown == 4)
+                        continue; /* one line: the first few, then a count */
+                const struct owner_claim *c = owners ? owners_find_on_device(owners, *vf, self_uuid ? self_uuid : "") : NULL;
+                char who[OWNER_SHOWN_MAX];
+                if (c)
+                        strbuf_appendf(&text, "%s%s held by domain '%s'", shown ? ", " : "", *vf, owner_claim_shown(c, who, sizeof(who)));
+                else
+                        strbuf_appendf(&text, "%s%s %s", shown ? ", " : "", *vf,
+                                       sriov_vf_in_use(*vf) ? "in use (vfio-pci or a vGPU)" : "free");
+                shown++;
+        }
+        if (n > shown)
+                strbuf_appendf(&text, ", and %zu more", n - shown);
+        snprintf(m->vfs, sizeof(m->vfs), "%s", strbuf_str(&text));
+        strbuf_free(&text);
+        strv_free_null(vfs);
+}

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include "owners.h"
+#include "pci-policy.h"
 #include "pci.h"
 
 /* SR-IOV physical functions: which PF a not-yet-existing VF address belongs
@@ -28,3 +30,8 @@ int sriov_numvfs_get(const char *pf, unsigned *ret);
 int sriov_set_numvfs(const char *pf, unsigned n, unsigned timeout_ms);
 /* Give PF back PREVIOUS VFs (through 0, as the kernel wants). */
 int sriov_restore(const char *pf, unsigned previous, unsigned timeout_ms);
+/* Fill M's SR-IOV facts for the policy: NUMVFS (the PF's sriov_numvfs) and,
+ * when it has VFs, each VF with who holds it: a claim in OWNERS (may be NULL)
+ * by a domain other than SELF_UUID (may be NULL), else what the device shows
+ * (vfio-pci or a vGPU type), else "free". */
+void sriov_member_facts(struct group_member *m, unsigned numvfs, const struct owners *owners, const char *self_uuid);

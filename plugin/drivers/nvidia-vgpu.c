@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "libvirt-vfio.h"
 #include "log.h"
 #include "nvidia-vgpu.h"
 #include "pci-bind.h"
@@ -79,4 +80,39 @@ int nvidia_vgpu_clear(const char *bdf, unsigned timeout_ms) {
         }
         return log_fail(r, "cannot destroy the vGPU on VF %s (writing 0 to current_vgpu_type: %s); stop what uses it, then run `gpuhookctl reconcile`",
                         bdf, strerror(-r));
+}
+
+int nvidia_vgpu_libvirt_gate(const char *bdf) {
+        unsigned long v = 0;
+        char what[64];
+        /* Not such a VF: prepare refuses it with its own reason. */
+        if (!nvidia_vgpu_supported(bdf))
+                return 0;
+        (void)libvirt_installed_version(&v); /* unknown: 0, warned about, not blocked */
+        snprintf(what, sizeof(what), "VF %s", bdf);
+        return libvirt_vendor_vfio_check(v, what);
+}
+
+/* What NVIDIA's own host driver shows on a GPU that supports vGPU (NVIDIA
+ * Virtual GPU Software User Guide, "Installing and Configuring the NVIDIA
+ * Virtual GPU Manager for ... KVM": with the vGPU manager, a GPU that
+ * supports vGPU gets mdev_supported_types, and on SR-IOV GPUs (Ampere and
+ * newer) each VF gets nvidia/creatable_vgpu_types; NVIDIA GPUs expose SR-IOV
+ * only for vGPU). A GeForce/consumer card shows none of it: no vGPU there,
+ * so nothing about the vGPU manager applies to it. */
+bool nvidia_gpu_offers_vgpu(const struct pci_list *l, const struct pci_device *d) {
+        if (d->vendor != 0x10de || !streq(d->driver, "nvidia") || *d->physfn)
+                return false;
+        if (d->mdev_parent || d->sriov_totalvfs > 0)
+                return true;
+        /* The mdev types of a time-sliced GPU appear only once the vGPU
+         * manager's nvidia_vgpu_vfio is loaded; that module ships only with
+         * the vGPU manager (NVIDIA-Linux-*-vgpu-kvm), never with the desktop
+         * driver: installed but not loaded still means "vGPU expected". */
+        if (kernel_module_available("nvidia_vgpu_vfio") == 1)
+                return true;
+        for (size_t i = 0; i < l->n; i++)
+                if (streq(l->devs[i].physfn, d->bdf) && nvidia_vgpu_supported(l->devs[i].bdf))
+                        return true;
+        return false;
 }

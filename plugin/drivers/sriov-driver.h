@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "sriov.h"
 
@@ -22,6 +23,8 @@ struct sriov_driver {
         enum sriov_enable enable;
         /* Refuse a missing VF the way this vendor's set-up fixes it (log_fail). */
         int (*explain_missing)(const char *vf, const struct sriov_pf *pf, unsigned need);
+        /* How this vendor's set-up enables the VFs of PF (for `check`). */
+        void (*enable_hint)(const struct sriov_pf *pf, char *buf, size_t size);
 };
 
 extern const struct sriov_driver sriov_driver_intel;

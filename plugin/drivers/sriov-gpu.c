@@ -23,11 +23,17 @@ static int intel_explain(const char *vf, const struct sriov_pf *pf, unsigned nee
                         vf, pf->bdf, need, pf->totalvfs, pf->driver, need);
 }
 
+static void intel_hint(const struct sriov_pf *pf, char *buf, size_t size) {
+        snprintf(buf, size, "gpuhook enables VFs of %s when a domain names one; by hand: echo N > /sys/bus/pci/devices/%s/sriov_numvfs (%s's max_vfs bounds N)",
+                 pf->bdf, pf->bdf, pf->driver);
+}
+
 const struct sriov_driver sriov_driver_intel = {
         .name = "intel-sriov",
         .claims = intel_claims,
         .enable = SRIOV_ENABLE_SYSFS,
         .explain_missing = intel_explain,
+        .enable_hint = intel_hint,
 };
 
 /* AMD MxGPU (FirePro S7150, Instinct MI25 ...): the gim module creates the
@@ -43,11 +49,16 @@ static int amd_explain(const char *vf, const struct sriov_pf *pf, unsigned need)
                         vf, pf->bdf, need);
 }
 
+static void amd_hint(const struct sriov_pf *pf, char *buf, size_t size) {
+        snprintf(buf, size, "gim creates the VFs of %s at load: `modprobe -r gim; modprobe gim vf_num=N` while no VM uses one", pf->bdf);
+}
+
 const struct sriov_driver sriov_driver_amd_gim = {
         .name = "amd-gim",
         .claims = amd_claims,
         .enable = SRIOV_ENABLE_AT_LOAD,
         .explain_missing = amd_explain,
+        .enable_hint = amd_hint,
 };
 
 /* NVIDIA Ampere and newer: VFs are enabled by NVIDIA's sriov-manage, which
@@ -63,11 +74,16 @@ static int nvidia_explain(const char *vf, const struct sriov_pf *pf, unsigned ne
                         vf, pf->bdf, pf->bdf);
 }
 
+static void nvidia_hint(const struct sriov_pf *pf, char *buf, size_t size) {
+        snprintf(buf, size, "/usr/lib/nvidia/sriov-manage -e %s", pf->bdf);
+}
+
 const struct sriov_driver sriov_driver_nvidia = {
         .name = "nvidia-sriov",
         .claims = nvidia_claims,
         .enable = SRIOV_ENABLE_VENDOR_TOOL,
         .explain_missing = nvidia_explain,
+        .enable_hint = nvidia_hint,
 };
 
 static const struct sriov_driver *const sriov_drivers[] = {

@@ -225,12 +225,18 @@ static void test_reconcile_releases_only_what_is_not_running(void) {
 
 /* NVIDIA vendor-specific VFIO (L40S): the VF's vGPU type is set just in
  * time, by the hook at start (after attach --config) and by attach itself
- * for a running domain, and cleared again. */
+ * for a running domain, and cleared again. gpuhookctl is told it talks to a
+ * libvirt >= 10.0.0 (which takes the VF unmanaged on the nvidia driver);
+ * the hook, run by this machine's libvirtd with libvirt's own environment,
+ * asks the real library, and on Debian 12's 9.0.0 refuses the start with
+ * nothing written (tests/e2e/test-vgpu-vf-libvirt.c has the refusals). */
 static void test_sriov_vgpu_vf(void) {
         if (!usable)
                 return;
+        setenv("GPUHOOK_TEST_LIBVIRT_VERSION", "10.0.0", 1);
         struct testhost *t = testhost_new("l40s-vfio");
         with_libvirtd(t, "dom --name vf1 --uuid " U_CFG " > $W/vf1.xml; virsh define $W/vf1.xml >/dev/null\n"
+                         "echo \"== version $(virsh version --daemon | sed -n 's/^Running against daemon: *//p')\"\n"
                          "echo '== attach'; ctl attach vf1 vgpu-vf 0000:c1:00.5 --type 'NVIDIA L40S-8Q'; echo rc=$?\n"
                          "echo '== inactive'; virsh dumpxml --inactive vf1\n"
                          "echo '== start'; if virsh start vf1 2>&1; then virsh destroy vf1; fi\n"
@@ -239,15 +245,24 @@ static void test_sriov_vgpu_vf(void) {
                          "echo '== live'; ctl attach vf2 vgpu-vf 0000:c1:00.6 --type 1159 2>&1; echo rc=$?\n"
                          "echo '== notvf'; ctl attach vf2 vgpu-vf 0000:c1:00.0 --type 1159 2>&1; echo rc=$?\n"
                          "echo '== status'; ctl status; virsh destroy vf2 >/dev/null\n");
+        unsetenv("GPUHOOK_TEST_LIBVIRT_VERSION");
         _cleanup_free_ char *attach = section("attach"), *inactive = section("inactive"), *detach = section("detach"),
-                            *live = section("live"), *notvf = section("notvf"), *status = section("status");
+                            *live = section("live"), *notvf = section("notvf"), *status = section("status"),
+                            *start = section("start");
+        bool old_daemon = strstr(r.out, "== version 9.") || strstr(r.out, "== version 8.");
         CU_ASSERT_PTR_NOT_NULL(strstr(attach, "Attached vGPU VF 0000:c1:00.5 to domain 'vf1' (persistent)"));
         CU_ASSERT_PTR_NOT_NULL(strstr(inactive, "<hostdev mode='subsystem' type='pci' managed='no'>"));
         CU_ASSERT_PTR_NOT_NULL(strstr(inactive, "<address domain='0x0000' bus='0xc1' slot='0x00' function='0x5'/>"));
         CU_ASSERT_PTR_NOT_NULL(strstr(inactive, "<gpuhook:vgpu address=\"0000:c1:00.5\" type=\"NVIDIA L40S-8Q\"/>"));
-        /* the hook gave the VF its type at start (id 1159 = L40S-8Q) and took it back */
-        CU_ASSERT_EQUAL(testhost_writes_matching(t, "0000:c1:00.5/nvidia/current_vgpu_type \"1159\" 0"), 1);
-        CU_ASSERT_EQUAL(testhost_writes_matching(t, "0000:c1:00.5/nvidia/current_vgpu_type \"0\" 0"), 1);
+        if (old_daemon) {
+                /* the hook refused the start before writing anything */
+                CU_ASSERT_PTR_NOT_NULL(strstr(start, "which needs libvirt 10.0.0 or newer"));
+                CU_ASSERT_EQUAL(testhost_writes_matching(t, "0000:c1:00.5/nvidia/current_vgpu_type"), 0);
+        } else {
+                /* the hook gave the VF its type at start (id 1159 = L40S-8Q) and took it back */
+                CU_ASSERT_EQUAL(testhost_writes_matching(t, "0000:c1:00.5/nvidia/current_vgpu_type \"1159\" 0"), 1);
+                CU_ASSERT_EQUAL(testhost_writes_matching(t, "0000:c1:00.5/nvidia/current_vgpu_type \"0\" 0"), 1);
+        }
         CU_ASSERT_PTR_NOT_NULL(strstr(detach, "rc=0\n0\n"));
         if (strstr(live, "rc=1")) { /* this machine: libvirt cannot pass PCI devices */
                 CU_ASSERT_PTR_NOT_NULL(strstr(live, "libvirt refused to attach 0000:c1:00.6"));

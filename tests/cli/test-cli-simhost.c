@@ -123,6 +123,7 @@ static void test_types_other_hosts(void) {
 }
 
 static void test_sriov_vgpu_types(void) {
+        setenv("GPUHOOK_TEST_LIBVIRT_VERSION", "10.0.0", 1); /* a libvirt that takes the VF (libvirt-vfio.h) */
         struct testhost *t = testhost_new("l40s-vfio");
         CU_ASSERT_EQUAL(ctl_in(t, 0, "types", NULL), 0);
         CU_ASSERT_EQUAL(count_lines(t->out, "0000:c1:00.0  sriov-vf  "), 5);

@@ -198,6 +198,7 @@ static void test_handover_timeout_names_owner_and_fix(void) {
 /* A plain PCI hostdev naming the VF that carries A's vendor vGPU does not
  * unbind it from A. */
 static void test_vendor_vgpu_vf_not_taken(void) {
+        setenv("GPUHOOK_TEST_LIBVIRT_VERSION", "10.0.0", 1); /* a libvirt that takes the VF (libvirt-vfio.h) */
         struct testhost *t = server();
         _cleanup_free_ char *dev = testhost_pci_hostdev(L40S_VF, "no");
         _cleanup_free_ char *xa = vm("vmA", UUID_A, dev, "<gpuhook:vgpu address='" L40S_VF "' type='NVIDIA L40S-8Q'/>");

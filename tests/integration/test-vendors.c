@@ -112,6 +112,7 @@ static void test_nvidia_mdev_on_vf_spread_and_compact(void) {
 #define L40S_VF "0000:c1:00.4"
 
 static void test_nvidia_vendor_vfio_vgpu_lifecycle(void) {
+        setenv("GPUHOOK_TEST_LIBVIRT_VERSION", "10.0.0", 1); /* a libvirt that takes the VF (libvirt-vfio.h) */
         struct testhost *t = testhost_new("l40s-vfio");
         _cleanup_free_ char *dev = testhost_pci_hostdev(L40S_VF, "no");
         _cleanup_free_ char *xml = vm("vm5", dev, "<gpuhook:vgpu address='" L40S_VF "' type='NVIDIA L40S-8Q'/>");
@@ -130,6 +131,7 @@ static void test_nvidia_vendor_vfio_vgpu_lifecycle(void) {
 }
 
 static void test_nvidia_vendor_vfio_refusals(void) {
+        setenv("GPUHOOK_TEST_LIBVIRT_VERSION", "10.0.0", 1); /* a libvirt that takes the VF (libvirt-vfio.h) */
         struct testhost *t = testhost_new("l40s-vfio");
         _cleanup_free_ char *dev = testhost_pci_hostdev(L40S_VF, "no"), *managed = testhost_pci_hostdev(L40S_VF, "yes");
         /* somebody else's vGPU on the VF */
@@ -154,6 +156,7 @@ static void test_nvidia_vendor_vfio_refusals(void) {
 }
 
 static void test_nvidia_vendor_vfio_release_retries_while_busy(void) {
+        setenv("GPUHOOK_TEST_LIBVIRT_VERSION", "10.0.0", 1); /* a libvirt that takes the VF (libvirt-vfio.h) */
         struct testhost *t = testhost_new_with("l40s-vfio", "# gpuhook-sim: 0000:c1:00.0 release-busy=2");
         _cleanup_free_ char *dev = testhost_pci_hostdev(L40S_VF, "no");
         _cleanup_free_ char *xml = vm("vm5", dev, "<gpuhook:vgpu address='" L40S_VF "' type='NVIDIA L40S-8Q'/>");
@@ -166,6 +169,7 @@ static void test_nvidia_vendor_vfio_release_retries_while_busy(void) {
 }
 
 static void test_nvidia_vfs_not_enabled(void) {
+        setenv("GPUHOOK_TEST_LIBVIRT_VERSION", "10.0.0", 1); /* a libvirt that takes the VF (libvirt-vfio.h) */
         struct testhost *t = testhost_new("l40s-vfio");
         _cleanup_free_ char *dev = testhost_pci_hostdev("0000:e1:00.4", "no");
         _cleanup_free_ char *xml = vm("vm8", dev, "<gpuhook:vgpu address='0000:e1:00.4' type='NVIDIA L40S-8Q'/>");
