@@ -31,7 +31,7 @@ static const struct verb {
         { "list", 0, 0, OPT_JSON | OPT_ALL, verb_list, "list [--all]               GPUs and companions: groups, drivers, NUMA" },
         { "types", 0, 0, OPT_JSON, verb_types, "types                      vGPU instance types with free capacity per parent" },
         { "status", 0, 0, OPT_JSON, verb_status, "status                     the ledger: which domain holds which device" },
-        { "blacklist", 1, UINT32_MAX, OPT_DRY_RUN | OPT_UNDO | OPT_VFIO | OPT_ROOT, verb_blacklist,
+        { "blacklist", 1, UINT32_MAX, OPT_DRY_RUN | OPT_UNDO | OPT_VFIO | OPT_ROOT | OPT_FORCE, verb_blacklist,
           "blacklist DRIVER...        keep host drivers off (--vfio VENDOR:DEVICE...)" },
         { "xml", 1, 2,
           OPT_JSON | OPT_UUID | OPT_TYPE | OPT_PARENT | OPT_PLACEMENT | OPT_PARAM | OPT_MODEL | OPT_DISPLAY | OPT_RAMFB |
@@ -45,6 +45,13 @@ static const struct verb {
           "detach DOMAIN DEVICE...    unplug and release devices" },
         { "reconcile", 0, 0, OPT_JSON | OPT_DRY_RUN | OPT_MIN_AGE, verb_reconcile,
           "reconcile                  release devices of domains that are not running" },
+        { "held", 0, 0, OPT_JSON | OPT_QUIET, verb_held,
+          "held [--quiet]             which domains hold devices (exit 1 if any; for package removal)" },
+        { "metrics", 0, 0, OPT_TEXTFILE, verb_metrics,
+          "metrics [--textfile DIR]   Prometheus metrics (DIR/gpuhook.prom for node_exporter)" },
+        { "disable", 0, 0, OPT_DRY_RUN | OPT_REASON, verb_disable,
+          "disable [--reason TEXT]    switch the hook off host-wide (release still gives back)" },
+        { "enable", 0, 0, OPT_DRY_RUN, verb_enable, "enable                     switch the hook on again" },
 };
 
 enum {
@@ -72,6 +79,9 @@ enum {
         ARG_MDEV,
         ARG_TIMEOUT,
         ARG_MIN_AGE,
+        ARG_REASON,
+        ARG_TEXTFILE,
+        ARG_FORCE,
 };
 
 /* Options a verb may or may not accept: the getopt value, OPT_* bit, name. */
@@ -92,6 +102,8 @@ static const struct {
         { ARG_VCPUS, OPT_VCPUS, "--vcpus" },       { ARG_PCI, OPT_PCI, "--pci" },
         { ARG_MDEV, OPT_MDEV, "--mdev" },          { ARG_TIMEOUT, OPT_TIMEOUT, "--timeout" },
         { ARG_MIN_AGE, OPT_MIN_AGE, "--min-age" }, { ARG_TYPE, OPT_TYPE, "--type" },
+        { ARG_REASON, OPT_REASON, "--reason" },    { ARG_TEXTFILE, OPT_TEXTFILE, "--textfile" },
+        { 'q', OPT_QUIET, "--quiet" },         { ARG_FORCE, OPT_FORCE, "--force" },
 };
 
 /* The OPT_* bit of getopt value VAL, 0 for the global options. */
@@ -146,6 +158,11 @@ static void help(void) {
                "      --mdev UUID        xml domain: add an mdev hostdev (repeatable)\n"
                "      --timeout SECONDS  detach: wait for the guest to release a device (default 10)\n"
                "      --min-age SECONDS  reconcile: leave ledgers younger than this (default 60)\n"
+               "      --reason TEXT      disable: why (shown by status and check)\n"
+               "      --textfile DIR     metrics: write DIR/gpuhook.prom atomically instead of stdout\n"
+               "  -q, --quiet            held: no output, only the exit status\n"
+               "      --force            blacklist: also the boot console's driver, or a driver no\n"
+               "                         module index lists (the consequence is printed)\n"
                "\nExit status: 0 success, 1 failure (check: host not ready), 2 usage error.\n"
                "See gpuhookctl(8).\n");
 }
@@ -191,12 +208,16 @@ static int parse_argv(int argc, char **argv) {
                 { "mdev", required_argument, NULL, ARG_MDEV },
                 { "timeout", required_argument, NULL, ARG_TIMEOUT },
                 { "min-age", required_argument, NULL, ARG_MIN_AGE },
+                { "reason", required_argument, NULL, ARG_REASON },
+                { "textfile", required_argument, NULL, ARG_TEXTFILE },
+                { "quiet", no_argument, NULL, 'q' },
+                { "force", no_argument, NULL, ARG_FORCE },
                 {},
         };
         int c, r;
 
         opterr = 0;
-        while ((c = getopt_long(argc, argv, ":hc:vna", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, ":hc:vnaq", options, NULL)) >= 0) {
                 switch (c) {
                 case 'h':
                         help();
@@ -295,6 +316,20 @@ static int parse_argv(int argc, char **argv) {
                 case ARG_MIN_AGE:
                         if ((r = parse_unsigned_opt("--min-age", optarg, 0, 7 * 24 * 3600, &arg.min_age_s)) != 0)
                                 return r;
+                        break;
+                case ARG_REASON:
+                        arg.reason = optarg;
+                        break;
+                case ARG_TEXTFILE:
+                        if (optarg[0] != '/')
+                                return ctl_usage("--textfile needs an absolute directory, not '%s'", optarg);
+                        arg.textfile = optarg;
+                        break;
+                case 'q':
+                        arg.quiet = true;
+                        break;
+                case ARG_FORCE:
+                        arg.force = true;
                         break;
                 case ':':
                         return ctl_usage("option '%s' needs a value", argv[optind - 1]);

@@ -44,15 +44,22 @@ enum {
         OPT_TIMEOUT = 1u << 21,
         OPT_MIN_AGE = 1u << 22,
         OPT_TYPE = 1u << 23,
+        OPT_REASON = 1u << 24,
+        OPT_TEXTFILE = 1u << 25,
+        OPT_QUIET = 1u << 26,
+        OPT_FORCE = 1u << 27,
 };
 
 struct ctl_args {
         uint32_t given; /* OPT_* bits seen on the command line */
         bool json, color, color_err, verbose;
-        bool dry_run, undo, vfio, all, live, config, display, ramfb, unmanaged;
+        bool dry_run, undo, vfio, all, live, config, display, ramfb, unmanaged, quiet;
+        bool force; /* blacklist: the boot console's driver, or a driver no module index lists */
         const char *uri;
         const char *root;
         const char *uuid, *type, *parent, *placement, *model, *name;
+        const char *reason;   /* disable --reason */
+        const char *textfile; /* metrics --textfile DIR */
         unsigned memory_mib, vcpus, timeout_s, min_age_s;
         char **params; /* NAME=VALUE, NULL-terminated */
         char **pcis;   /* --pci, NULL-terminated */
@@ -112,6 +119,21 @@ int ctl_config(const struct gpuhook_config **ret);
  * saying why. */
 int ctl_ledger_domains(const struct gpuhook_config **ret_cfg, char ***ret_uuids, size_t *ret_n);
 
+/* ---- the host-wide switch (verb-disable.c) ---- */
+
+struct ctl_switch {
+        char *path;           /* the marker: gpuhook.conf's directory/disabled */
+        bool off;             /* the hook prepares nothing */
+        bool untrusted;       /* a marker is there, but not root's: ignored */
+        char *by, *at, *reason; /* from the marker, NULL when absent */
+};
+int ctl_switch_read(struct ctl_switch *ret);
+void ctl_switch_free(struct ctl_switch *s);
+#define _cleanup_switch_ _cleanup_(ctl_switch_free)
+/* One line: "gpuhook is on" or who switched it off, when, why. */
+void ctl_switch_describe(const struct ctl_switch *s, struct strbuf *out);
+struct json_object *ctl_switch_json(const struct ctl_switch *s);
+
 /* ---- verbs ---- */
 int verb_check(int argc, char **argv);
 int verb_list(int argc, char **argv);
@@ -122,3 +144,7 @@ int verb_xml(int argc, char **argv);
 int verb_attach(int argc, char **argv);
 int verb_detach(int argc, char **argv);
 int verb_reconcile(int argc, char **argv);
+int verb_disable(int argc, char **argv);
+int verb_enable(int argc, char **argv);
+int verb_metrics(int argc, char **argv);
+int verb_held(int argc, char **argv);

@@ -3,10 +3,14 @@
 #include <libxml/tree.h>
 
 #include "domain.h"
+#include "gpuhookctl.h"
+#include "driver.h"
 #include "log.h"
+#include "mdev.h"
 #include "metadata.h"
 #include "virt.h"
 #include "xmlsafe.h"
+#include "xmlgen.h"
 
 int gh_metadata_get(virDomainPtr d, unsigned scope, char **ret) {
         char *xml = virDomainGetMetadata(d, VIR_DOMAIN_METADATA_ELEMENT, GPUHOOK_XML_NS, scope);
@@ -114,4 +118,69 @@ int gh_metadata_edit(const char *old, const char *elem, const char *attr, const 
         *ret = strdup((const char *)xmlBufferContent(buf));
         xmlBufferFree(buf);
         return *ret ? 0 : -ENOMEM;
+}
+
+/* Drivers already asked: the NVIDIA rules are the same on every card. */
+#define PARAM_DRIVERS_MAX 8
+
+int gh_params_check(const struct mdev_spec *m, bool *ret_checked) {
+        struct host_view v = { 0 };
+        struct strbuf why = { 0 };
+        struct mdev_param *params = NULL;
+        const void *asked[PARAM_DRIVERS_MAX];
+        size_t n_params = 0, n_asked = 0;
+        const char *id = NULL;
+        int r = 0;
+
+        *ret_checked = false;
+        if (!m->type || !m->params || !m->params[0])
+                return 0;
+        n_params = strv_length(m->params);
+        params = calloc(n_params, sizeof(*params));
+        if (!params)
+                return -ENOMEM;
+        /* NAME=VALUE was checked by mdev_spec_init(); split a copy. */
+        for (size_t i = 0; i < n_params && r >= 0; i++) {
+                params[i].name = strdup(m->params[i]);
+                char *eq = params[i].name ? strchr(params[i].name, '=') : NULL;
+                if (!eq)
+                        r = -ENOMEM;
+                else {
+                        *eq = 0;
+                        params[i].value = eq + 1;
+                }
+        }
+        if (r >= 0 && mdev_host_view_load(&v) >= 0 && placement_resolve_type(&v, m->type, &id, &why) >= 0)
+                for (size_t i = 0; i < v.n_parents && r >= 0; i++) {
+                        const struct mdev_parent_info *p = &v.parents[i];
+                        const struct mdev_driver *drv = p->driver;
+                        bool seen = false;
+                        if ((*m->parent && !streq(p->name, m->parent)) || !mdev_parent_find_type(p, id) || !drv)
+                                continue;
+                        *ret_checked = true;
+                        for (size_t k = 0; k < n_asked; k++)
+                                seen = seen || asked[k] == drv;
+                        if (seen || !drv->check_params)
+                                continue;
+                        if (n_asked < PARAM_DRIVERS_MAX)
+                                asked[n_asked++] = drv;
+                        struct mdev_op op = { .uuid = m->uuid, .parent = p->name, .type = id, .params = params,
+                                              .n_params = n_params };
+                        r = drv->check_params(&op);
+                }
+        for (size_t i = 0; i < n_params; i++)
+                free(params[i].name);
+        free(params);
+        strbuf_free(&why);
+        host_view_free(&v);
+        return r;
+}
+
+int gh_params_check_or_warn(const struct mdev_spec *m) {
+        bool checked;
+        int r = gh_params_check(m, &checked);
+        if (r >= 0 && !checked && m->type && m->params && m->params[0])
+                ctl_warn("no mdev parent on this host offers '%s', so its vendor driver could not check the --param values; the hook checks them when the domain starts",
+                         m->type);
+        return r;
 }

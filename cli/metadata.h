@@ -2,6 +2,7 @@
 #pragma once
 
 #include <libvirt/libvirt.h>
+#include <stdbool.h>
 
 /* gpuhook's element in a domain's <metadata> (<gpuhook:devices>), read and
  * written through virDomainGetMetadata/virDomainSetMetadata. libvirt hands
@@ -18,3 +19,15 @@ int gh_metadata_set(virDomainPtr d, unsigned scope, const char *xml);
  * none removed), plus the children of ADD (a rendered <gpuhook:devices>,
  * may be NULL). *ret is NULL when no child is left. */
 int gh_metadata_edit(const char *old, const char *elem, const char *attr, const char *value, const char *add, char **ret);
+
+struct mdev_spec;
+/* The vendor driver of every parent on this host that offers M's type (only
+ * M's parent when one is given) vets M's --param list, with the same
+ * check_params the hook runs at start (core/mdev.c), so a parameter the
+ * vendor does not have is refused when it is stored, not when the VM starts.
+ * *ret_checked is false when no parent here offers the type (nothing to
+ * check against: the caller warns). 0, or a negative errno with one line
+ * recorded (log_fail). */
+int gh_params_check(const struct mdev_spec *m, bool *ret_checked);
+/* gh_params_check(), warning on stderr when nothing here could vet them. */
+int gh_params_check_or_warn(const struct mdev_spec *m);

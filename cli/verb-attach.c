@@ -13,6 +13,7 @@
  * when the domain starts, from the metadata request written here. */
 #include "domain.h"
 #include "gpuhookctl.h"
+#include "libvirt-vfio.h"
 #include "hotplug.h"
 #include "inventory.h"
 #include "jit.h"
@@ -62,6 +63,9 @@ static int build_devices(const char *kind, char **args, struct device **ret, siz
                 v[0].kind = DEV_MDEV;
                 r = mdev_spec_init(mdev, arg.uuid, args[0], arg.parent, arg.placement, arg.params, arg.model, arg.display,
                                    arg.ramfb);
+                /* Stored in the metadata: vetted now, not first at start. */
+                if (r >= 0)
+                        r = gh_params_check_or_warn(mdev);
                 if (r >= 0) {
                         snprintf(v[0].id, sizeof(v[0].id), "%s", mdev->uuid);
                         r = xmlgen_mdev_hostdev(mdev, &v[0].hostdev);
@@ -130,6 +134,17 @@ static int preflight_pci(const struct gpuhook_config *cfg, const struct device *
                         else if (!nvidia_vgpu_supported(d->id))
                                 r = log_fail(-EINVAL, "VF %s has no NVIDIA vGPU interface (nvidia/current_vgpu_type); a VF that goes to vfio-pci is attached with `gpuhookctl attach DOMAIN pci %s`",
                                              d->id, d->id);
+                        else {
+                                /* Before anything changes: libvirt must take the
+                                 * VF unmanaged on the nvidia driver (libvirt-vfio.h). */
+                                char what[64], why[256];
+                                unsigned long lv = virt_libvirt_version();
+                                enum libvirt_vfio_support sup = libvirt_vendor_vfio_support(lv);
+                                snprintf(what, sizeof(what), "VF %s", d->id);
+                                if (sup == LIBVIRT_VFIO_UNKNOWN)
+                                        ctl_warn("%s: %s", what, libvirt_vendor_vfio_why(lv, why, sizeof(why)));
+                                r = libvirt_vendor_vfio_check(lv, what);
+                        }
                 } else if (arg.unmanaged && live && !streq(p->driver, "vfio-pci"))
                         r = log_fail(-EINVAL, "%s is on %s, but --unmanaged needs it on vfio-pci already; drop --unmanaged (libvirt then moves it) or bind it with `gpuhookctl blacklist --vfio %04x:%04x` and a reboot",
                                      d->id, *p->driver ? p->driver : "no driver", p->vendor, p->device);
@@ -222,6 +237,18 @@ static int verb_attach_do(virDomainPtr d, const struct gpuhook_config *cfg, cons
                 if (r >= 0 && live)
                         r = domain_parse(xml, strlen(xml), &live_spec);
         }
+        /* Switched off, host-wide or for this domain: gpuhook prepares nothing,
+         * and attach would be the one exception. */
+        if (r >= 0 && sc.live) {
+                struct ctl_switch sw = { 0 };
+                if (ctl_switch_read(&sw) >= 0 && sw.off)
+                        r = log_fail(-EPERM, "gpuhook is switched off on this host (%s), so it prepares nothing for domain '%s'; `gpuhookctl enable` first, or attach with --config for the next start",
+                                     sw.path, name);
+                ctl_switch_free(&sw);
+        }
+        if (r >= 0 && live_spec && live_spec->hands_off)
+                r = log_fail(-EPERM, "domain '%s' says manage='no' in its gpuhook metadata: its devices are not gpuhook's; attach with `virsh attach-device`, or drop manage='no'",
+                             name);
         if (r >= 0 && kind[0] != 'm')
                 r = preflight_pci(cfg, devs, n, sc.live);
         if (r >= 0 && kind[0] == 'm' && !sc.live)

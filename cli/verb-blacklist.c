@@ -10,6 +10,7 @@
  * then the initramfs is rebuilt with whichever tool the host has. gpuhookctl
  * only ever changes or removes files that carry its own header; running it
  * twice changes nothing the second time. */
+#include <glob.h>
 #include <sys/stat.h>
 
 #include "config.h"
@@ -141,31 +142,185 @@ static bool has_modeset(const char *driver) {
         return path && access(path, F_OK) == 0;
 }
 
-static int plan_drivers(struct plan *p, char **drivers) {
-        int r = 0;
-        for (size_t i = 0; drivers[i] && r >= 0; i++) {
-                const char *d = drivers[i];
-                if (!driver_name_valid(d))
-                        return log_fail(-EINVAL, "'%s' is not a kernel module name (letters, digits, '_' and '-')", d);
-                if (streq(d, "vfio-pci") || streq(d, "vfio_pci"))
-                        return log_fail(-EINVAL, "blacklisting vfio-pci would stop all passthrough; blacklist the GPU's own driver instead");
-                for (size_t k = 0; k < i; k++)
-                        if (streq(drivers[k], d))
-                                return log_fail(-EINVAL, "driver %s is named twice", d);
-                _cleanup_free_ char *rel = strdup_printf("etc/modprobe.d/gpuhook-blacklist-%s.conf", d), *content = NULL;
-                if (!rel)
-                        return -ENOMEM;
-                if (!arg.undo) {
-                        content = strdup_printf(HEADER "; undo with `gpuhookctl blacklist --undo %s`.\n"
-                                                       "# Keeps %s off the host's devices so that they can be passed to VMs.\n"
-                                                       "blacklist %s\n%s%s%s",
-                                                d, d, d, has_modeset(d) ? "options " : "", has_modeset(d) ? d : "",
-                                                has_modeset(d) ? " modeset=0\n" : "");
-                        if (!content)
-                                return -ENOMEM;
-                }
-                r = plan_file(p, rel, content, 0644);
+/* "nouveau-drm" and "nouveau_drm" are one module to modprobe. */
+static bool same_module(const char *a, const char *b) {
+        for (; *a && *b; a++, b++)
+                if (*a != *b && !((*a == '-' || *a == '_') && (*b == '-' || *b == '_')))
+                        return false;
+        return !*a && !*b;
+}
+
+/* The module name of a modules.dep / modules.builtin path:
+ * "kernel/drivers/gpu/drm/nouveau/nouveau.ko.xz" -> "nouveau". */
+static void module_of_path(const char *path, size_t len, char *buf, size_t size) {
+        const char *slash = memrchr(path, '/', len);
+        const char *base = slash ? slash + 1 : path;
+        size_t n = len - (size_t)(base - path);
+        const char *ko = memmem(base, n, ".ko", 3);
+        snprintf(buf, size, "%.*s", (int)(ko ? (size_t)(ko - base) : n), base);
+}
+
+enum module_state { MODULE_NO_INDEX, MODULE_UNKNOWN, MODULE_BUILTIN, MODULE_LOADABLE };
+
+/* Whether DRIVER is a module of a kernel installed in the root: every
+ * ROOT/lib/modules/VERSION (the next boot may use any of them) through
+ * depmod's modules.dep ("path.ko[.xz]: deps", loadable modules) and
+ * modules.builtin (one "path.ko" a line, built in); on the running system
+ * also a module loaded now (/sys/module/NAME/initstate exists only for
+ * loadable modules, kernel/module/sysfs.c). kmod's modprobe.d(5): blacklist
+ * keeps modprobe from loading a module by its aliases, so it can do nothing
+ * about a built-in driver. */
+static enum module_state module_state(const char *driver, char *ret_builtin_in, size_t size) {
+        _cleanup_free_ char *pattern = rooted("lib/modules/*/modules.dep");
+        enum module_state st = MODULE_NO_INDEX;
+        glob_t gl;
+
+        if (root_is_system()) {
+                _cleanup_free_ char *init = NULL;
+                char mod[MDEV_NAME_MAX + 1];
+                snprintf(mod, sizeof(mod), "%s", driver);
+                for (char *c = mod; *c; c++)
+                        if (*c == '-')
+                                *c = '_';
+                init = strdup_printf("/sys/module/%s/initstate", mod);
+                if (init && access(init, F_OK) == 0)
+                        return MODULE_LOADABLE;
         }
+        if (!pattern || glob(pattern, 0, NULL, &gl) != 0)
+                return st;
+        for (size_t i = 0; i < gl.gl_pathc && st != MODULE_LOADABLE; i++) {
+                static const char *const files[] = { "modules.dep", "modules.builtin" };
+                for (size_t f = 0; f < ELEMENTSOF(files) && st != MODULE_LOADABLE; f++) {
+                        _cleanup_free_ char *dir = strndup(gl.gl_pathv[i], (size_t)(strrchr(gl.gl_pathv[i], '/') - gl.gl_pathv[i]));
+                        _cleanup_free_ char *path = dir ? strdup_printf("%s/%s", dir, files[f]) : NULL, *text = NULL;
+                        if (!path || read_text_file(path, 16 << 20, &text) < 0)
+                                continue;
+                        if (st == MODULE_NO_INDEX)
+                                st = MODULE_UNKNOWN;
+                        for (const char *line = text; *line && st != MODULE_LOADABLE;) {
+                                size_t len = strcspn(line, f == 0 ? ":\n" : "\n");
+                                char name[MDEV_NAME_MAX + 1];
+                                module_of_path(line, len, name, sizeof(name));
+                                if (same_module(name, driver)) {
+                                        if (f == 0)
+                                                st = MODULE_LOADABLE;
+                                        else if (st != MODULE_BUILTIN) {
+                                                st = MODULE_BUILTIN;
+                                                const char *v = strrchr(dir, '/');
+                                                snprintf(ret_builtin_in, size, "%s", v ? v + 1 : dir);
+                                        }
+                                }
+                                line += strcspn(line, "\n");
+                                line += *line == '\n';
+                        }
+                }
+        }
+        globfree(&gl);
+        return st;
+}
+
+/* Refuse a driver that no installed kernel has, or that only exists built in
+ * (a blacklist would be a silent no-op). --force writes an unlisted one. */
+static int check_driver_exists(const char *d) {
+        char builtin_in[128] = "";
+        switch (module_state(d, builtin_in, sizeof(builtin_in))) {
+        case MODULE_LOADABLE:
+                return 0;
+        case MODULE_BUILTIN:
+                return log_fail(-EINVAL, "%s is built into kernel %s (modules.builtin), so a modprobe.d blacklist cannot stop it; keep it off a device with `gpuhookctl blacklist --vfio VENDOR:DEVICE` instead",
+                                d, builtin_in);
+        case MODULE_UNKNOWN:
+                if (arg.force) {
+                        ctl_warn("no installed kernel in %s has a module %s; writing its blacklist anyway (--force): it does nothing until such a module exists",
+                                 root_dir(), d);
+                        return 0;
+                }
+                return log_fail(-ENOENT, "no installed kernel in %s has a module named %s (lib/modules/*/modules.dep, modules.builtin): check the spelling (`gpuhookctl list` shows each GPU's driver), or pass --force to write it anyway",
+                                root_dir(), d);
+        case MODULE_NO_INDEX:
+        default:
+                if (arg.force) {
+                        ctl_warn("%s has no kernel module index (lib/modules/*/modules.dep): %s is written unchecked (--force)", root_dir(), d);
+                        return 0;
+                }
+                return log_fail(-ENOENT, "cannot tell whether %s is a kernel module: %s has no module index (lib/modules/*/modules.dep); install the kernel's modules (or run depmod), or pass --force to write it unchecked",
+                                d, root_dir());
+        }
+}
+
+/* The boot console's GPU (boot_vga = 1) and whether D is its driver (bound
+ * now, or one of its modalias modules: the driver that would bind it at the
+ * next boot). Blacklisting it leaves the host without a screen from the next
+ * boot. Only --force goes on, and says so. */
+static int check_boot_console(const struct pci_list *l, const char *d) {
+        for (size_t i = 0; l && i < l->n; i++) {
+                const struct pci_device *g = &l->devs[i];
+                char **mods = NULL;
+                bool drives = false;
+                if (g->boot_vga != 1)
+                        continue;
+                drives = *g->driver && same_module(g->driver, d);
+                if (!drives && g->modalias && pci_modules_for_modalias(g->modalias, &mods) >= 0)
+                        for (size_t k = 0; mods[k] && !drives; k++)
+                                drives = same_module(mods[k], d);
+                strv_free_null(mods);
+                if (!drives)
+                        continue;
+                if (arg.force) {
+                        ctl_warn("blacklisting %s anyway (--force): from the next boot %s, the GPU of the host's boot console, gets no driver and the host's screen stays dark (no text console, no display manager); reach the host over the network or a serial console, and undo with `gpuhookctl blacklist --undo %s`",
+                                 d, g->bdf, d);
+                        return 0;
+                }
+                return log_fail(-EPERM, "%s drives %s, the GPU of the host's boot console: blacklisted, it is not loaded at the next boot and the host's screen stays dark (no text console, no display manager); to pass that GPU to a VM anyway, make sure the host is reachable over the network or a serial console and run again with --force",
+                                d, g->bdf);
+        }
+        return 0;
+}
+
+/* DRIVERS[I]: checked, then its blacklist file planned. */
+static int plan_driver(struct plan *p, char **drivers, size_t i, const struct pci_list *l) {
+        const char *d = drivers[i];
+        int r;
+        if (!driver_name_valid(d))
+                return log_fail(-EINVAL, "'%s' is not a kernel module name (letters, digits, '_' and '-')", d);
+        if (streq(d, "vfio-pci") || streq(d, "vfio_pci"))
+                return log_fail(-EINVAL, "blacklisting vfio-pci would stop all passthrough; blacklist the GPU's own driver instead");
+        for (size_t k = 0; k < i; k++)
+                if (streq(drivers[k], d))
+                        return log_fail(-EINVAL, "driver %s is named twice", d);
+        /* Undoing needs neither check: a blacklist of anything may go. */
+        if (!arg.undo && ((r = check_driver_exists(d)) < 0 || (l && (r = check_boot_console(l, d)) < 0)))
+                return r;
+        _cleanup_free_ char *rel = strdup_printf("etc/modprobe.d/gpuhook-blacklist-%s.conf", d), *content = NULL;
+        if (!rel)
+                return -ENOMEM;
+        if (!arg.undo) {
+                content = strdup_printf(HEADER "; undo with `gpuhookctl blacklist --undo %s`.\n"
+                                               "# Keeps %s off the host's devices so that they can be passed to VMs.\n"
+                                               "blacklist %s\n%s%s%s",
+                                        d, d, d, has_modeset(d) ? "options " : "", has_modeset(d) ? d : "",
+                                        has_modeset(d) ? " modeset=0\n" : "");
+                if (!content)
+                        return -ENOMEM;
+        }
+        return plan_file(p, rel, content, 0644);
+}
+
+static int plan_drivers(struct plan *p, char **drivers) {
+        struct pci_list l = { 0 };
+        bool have_pci = false;
+        int r = 0;
+        if (!arg.undo) {
+                r = pci_list_load(&l);
+                have_pci = r >= 0;
+                if (!have_pci)
+                        ctl_warn("cannot enumerate PCI devices through udev (%s): not checking whether a driver drives the boot console",
+                                 strerror(-r));
+        }
+        r = 0;
+        for (size_t i = 0; drivers[i] && r >= 0; i++)
+                r = plan_driver(p, drivers, i, have_pci ? &l : NULL);
+        pci_list_free(&l);
         return r;
 }
 
@@ -402,6 +557,23 @@ static int apply(const struct change *c) {
         return 0;
 }
 
+/* The initramfs images the tool run would rewrite (both tools write below
+ * /boot: initramfs-tools' initrd.img-VERSION, dracut's initramfs-VERSION.img
+ * or, on Debian, initrd.img-VERSION too). Which one of them depends on the
+ * tool; all are named so that --dry-run shows every file a run could touch. */
+static void print_initramfs_images(void) {
+        static const char *const patterns[] = { "boot/initrd.img-*", "boot/initramfs-*.img" };
+        for (size_t i = 0; i < ELEMENTSOF(patterns); i++) {
+                _cleanup_free_ char *pat = rooted(patterns[i]);
+                glob_t gl;
+                if (!pat || glob(pat, 0, NULL, &gl) != 0)
+                        continue;
+                for (size_t k = 0; k < gl.gl_pathc; k++)
+                        printf("Would rewrite (through the initramfs tool) %s\n", gl.gl_pathv[k]);
+                globfree(&gl);
+        }
+}
+
 int verb_blacklist(int argc, char **argv) {
         struct plan p = { 0 };
         const char *tool = NULL;
@@ -444,8 +616,10 @@ int verb_blacklist(int argc, char **argv) {
                 if (!tool)
                         ctl_warn("no initramfs tool (update-initramfs or dracut) in %s: if the initramfs loads GPU drivers, rebuild it by hand",
                                  root_dir());
-                else if (arg.dry_run)
+                else if (arg.dry_run) {
                         printf("Would run: %s\n", cmd_text ? cmd_text : "?");
+                        print_initramfs_images();
+                }
                 else if (!cmd)
                         r = log_fail(-ENOENT, "cannot build the %s command (no chroot program for --root?)", tool);
                 else {

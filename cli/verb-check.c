@@ -6,6 +6,8 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <glob.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <sys/stat.h>
@@ -20,7 +22,9 @@
 #include "log.h"
 #include "mdev.h"
 #include "mdevctl.h"
+#include "libvirt-vfio.h"
 #include "nvidia-vgpu.h"
+#include "sriov-driver.h"
 #include "pci.h"
 #include "spawn.h"
 #include "sysfs.h"
@@ -30,9 +34,11 @@
 #define GPUHOOK_HOOK_PATH "/etc/libvirt/hooks/qemu.d/50-gpuhook"
 #endif
 
-enum status { ST_OK, ST_INFO, ST_WARN, ST_FAIL };
-static const char *const status_names[] = { "ok", "info", "warning", "fail" };
-static const char *const status_glyphs[] = { "✓", "•", "!", "✗" };
+/* ST_NA: an optional feature (3D) that this host lacks: shown with its fix,
+ * never a blocker for the exit status. */
+enum status { ST_OK, ST_INFO, ST_WARN, ST_FAIL, ST_NA };
+static const char *const status_names[] = { "ok", "info", "warning", "fail", "unavailable" };
+static const char *const status_glyphs[] = { "✓", "•", "!", "✗", "–" };
 
 struct item {
         char *section, *id, *summary, *fix;
@@ -329,13 +335,14 @@ static bool unit_file_exists(const char *unit) {
 }
 
 static void check_vendor(const struct pci_list *l) {
-        bool nvidia = false, nvidia_host = false, intel = false, amd = false;
+        bool nvidia = false, nvidia_host = false, nvidia_vgpu = false, intel = false, amd = false;
         for (size_t i = 0; i < l->n; i++) {
                 const struct pci_device *d = &l->devs[i];
                 if (!pci_is_display(d) || *d->physfn)
                         continue;
                 nvidia = nvidia || d->vendor == 0x10de;
                 nvidia_host = nvidia_host || (d->vendor == 0x10de && streq(d->driver, "nvidia"));
+                nvidia_vgpu = nvidia_vgpu || nvidia_gpu_offers_vgpu(l, d);
                 intel = intel || (d->vendor == 0x8086 && streq(d->driver, "i915"));
                 amd = amd || d->vendor == 0x1002;
         }
@@ -343,7 +350,10 @@ static void check_vendor(const struct pci_list *l) {
                 add("vendor", ST_INFO, NULL, "vendor vGPU: no NVIDIA, Intel or AMD GPU, no vendor service to check");
                 return;
         }
-        if (nvidia_host) {
+        /* The vGPU manager matters only where the nvidia driver itself says
+         * a GPU supports vGPU (nvidia_gpu_offers_vgpu()): on a GeForce its
+         * absence is no blocker. */
+        if (nvidia_vgpu) {
                 bool mgr = process_running("nvidia-vgpu-mgr"), vgpud = process_running("nvidia-vgpud");
                 bool unit = unit_file_exists("nvidia-vgpu-mgr.service");
                 if (mgr)
@@ -357,7 +367,10 @@ static void check_vendor(const struct pci_list *l) {
                             unit ? "" : " (no nvidia-vgpu-mgr.service installed)");
                 if (kernel_module_loaded("nvidia_vgpu_vfio"))
                         add("nvidia-vgpu-vfio", ST_OK, NULL, "NVIDIA vGPU: nvidia_vgpu_vfio is loaded (mdev-based vGPU)");
-        } else if (nvidia)
+        } else if (nvidia_host)
+                add("nvidia-vgpu", ST_INFO, NULL,
+                    "NVIDIA vGPU: the nvidia driver offers no vGPU on these GPUs (no mdev types, no SR-IOV: consumer cards have none); whole-GPU passthrough works");
+        else if (nvidia)
                 add("nvidia-vgpu", ST_INFO, "for vGPU install NVIDIA's vGPU host driver; for passthrough nothing more is needed",
                     "NVIDIA vGPU: no GPU is on the nvidia host driver; whole-GPU passthrough works without it");
         if (intel) {
@@ -446,6 +459,24 @@ static void check_hook(struct facts *f) {
                     "gpuhook hook: /etc/libvirt/hooks/qemu looks like a qemu.d dispatcher; libvirt runs qemu.d too, so gpuhook would run twice");
 }
 
+/* The host-wide switch (`gpuhookctl disable`, verb-disable.c). */
+static void check_switch(void) {
+        struct ctl_switch sw = { 0 };
+        struct strbuf line = { 0 };
+        if (ctl_switch_read(&sw) < 0)
+                return;
+        ctl_switch_describe(&sw, &line);
+        if (sw.off)
+                add("switch", ST_WARN, "gpuhookctl enable", "%s", strbuf_str(&line));
+        else if (sw.untrusted)
+                add("switch", ST_WARN, fmt("remove %s, or switch gpuhook off with `gpuhookctl disable`", sw.path),
+                    "%s is ignored: not a root-owned file only root can write; gpuhook stays on", sw.path);
+        else
+                add("switch", ST_OK, NULL, "gpuhook is on (`gpuhookctl disable` switches it off host-wide)");
+        strbuf_free(&line);
+        ctl_switch_free(&sw);
+}
+
 static void version_text(unsigned long v, char buf[32]) {
         snprintf(buf, 32, "%lu.%lu.%lu", v / 1000000, (v / 1000) % 1000, v % 1000);
 }
@@ -492,9 +523,14 @@ static void check_config(const struct gpuhook_config **ret) {
         }
         /* One ✗ per bad line: the hook refuses to prepare GPU domains until
          * all are fixed; everything else runs on the valid lines and defaults. */
-        for (size_t i = 0; i < (*ret)->n_errors; i++)
-                add("config", ST_FAIL, "fix the line (see gpuhook.conf(5)); until then the hook refuses to start VMs with GPU hostdevs",
-                    "gpuhook config: %s", (*ret)->errors[i]);
+        for (size_t i = 0; i < (*ret)->n_errors; i++) {
+                _cleanup_free_ char *line = config_error_with_fix(*ret, i);
+                add("config", ST_FAIL, "until it is fixed the hook refuses to start VMs with GPU hostdevs (see gpuhook.conf(5))",
+                    "gpuhook config: %s", line ? line : (*ret)->errors[i]);
+        }
+        if ((*ret)->n_errors_dropped)
+                add("config", ST_FAIL, "the file is probably not a gpuhook.conf: compare it with gpuhook.conf(5)",
+                    "gpuhook config: %zu more errors after the first %d", (*ret)->n_errors_dropped, CONFIG_MAX_ERRORS);
         if (config_has_errors(*ret))
                 return;
         add("config", ST_OK, NULL, "gpuhook config: %s%s, state in %s", config_default_path(),
@@ -619,7 +655,14 @@ static void check_gpu(const struct gpuhook_config *cfg, const struct pci_list *l
                 struct strbuf taken = { 0 };
                 bool console_only = false, had = log_failure() != NULL;
                 int r = passthrough_verdict(cfg, l, g, true, &taken, &console_only);
-                if (r < 0) {
+                if (r == -EBUSY && g->sriov_numvfs > 0) {
+                        /* The kernel's PF rule (lib/pci-policy.c): its VFs are what
+                         * VMs get, so on a vGPU/SR-IOV host this is no blocker. */
+                        add("passthrough", ST_INFO, NULL, "passthrough: not while its VFs are enabled: %s",
+                            log_failure() ? log_failure() : strerror(-r));
+                        if (!had)
+                                log_failure_clear();
+                } else if (r < 0) {
                         add("passthrough", console_only ? ST_WARN : ST_FAIL, NULL, "passthrough: the hook refuses it: %s",
                             log_failure() ? log_failure() : strerror(-r));
                         if (!had)
@@ -646,12 +689,31 @@ static void check_gpu(const struct gpuhook_config *cfg, const struct pci_list *l
         for (size_t i = 0; i < n_comp; i++)
                 if (comp[i].relation == COMPANION_VF && nvidia_vgpu_supported(comp[i].dev->bdf))
                         vendor_vfs++;
-        if (vendor_vfs)
-                add("vgpu", ST_OK, NULL, "vGPU: NVIDIA vendor-specific VFIO on %u VF%s (gpuhookctl types)", vendor_vfs,
-                    vendor_vfs == 1 ? "" : "s");
-        if (g->sriov_totalvfs)
-                add("sriov", ST_INFO, g->sriov_numvfs ? NULL : "enable VFs with the vendor's tool (NVIDIA: /usr/lib/nvidia/sriov-manage -e BDF)",
-                    "SR-IOV: %u of %u VFs enabled", g->sriov_numvfs, g->sriov_totalvfs);
+        if (vendor_vfs) {
+                /* libvirt must accept the VF unmanaged on the nvidia driver. */
+                unsigned long lv = virt_libvirt_version();
+                char why[256];
+                enum libvirt_vfio_support sup = libvirt_vendor_vfio_support(lv);
+                libvirt_vendor_vfio_why(lv, why, sizeof(why));
+                if (sup == LIBVIRT_VFIO_YES)
+                        add("vgpu", ST_OK, NULL, "vGPU: NVIDIA vendor-specific VFIO on %u VF%s (gpuhookctl types)", vendor_vfs,
+                            vendor_vfs == 1 ? "" : "s");
+                else
+                        add("vgpu", sup == LIBVIRT_VFIO_NO ? ST_FAIL : ST_WARN,
+                            "upgrade libvirt to 10.0.0 or newer; until then these VFs cannot go to a libvirt domain",
+                            "vGPU: NVIDIA vendor-specific VFIO on %u VF%s, but %s", vendor_vfs, vendor_vfs == 1 ? "" : "s", why);
+        }
+        if (g->sriov_totalvfs) {
+                /* The fix comes from the driver that owns this PF, never another vendor's. */
+                struct sriov_pf pf = { .vendor = g->vendor, .class = g->class, .totalvfs = g->sriov_totalvfs, .numvfs = g->sriov_numvfs };
+                snprintf(pf.bdf, sizeof(pf.bdf), "%s", g->bdf);
+                snprintf(pf.driver, sizeof(pf.driver), "%s", g->driver);
+                const struct sriov_driver *sd = sriov_driver_for(&pf);
+                char hint[256] = "";
+                if (!g->sriov_numvfs && sd && sd->enable_hint)
+                        sd->enable_hint(&pf, hint, sizeof(hint));
+                add("sriov", ST_INFO, *hint ? hint : NULL, "SR-IOV: %u of %u VFs enabled", g->sriov_numvfs, g->sriov_totalvfs);
+        }
 
         /* Blacklist state. */
         const char *claimed = lookup(mc->vfio_ids, id, false);
@@ -678,6 +740,243 @@ static void check_gpu(const struct gpuhook_config *cfg, const struct pci_list *l
         strbuf_free(&not_bl);
         strv_free_null(modules);
         free(comp);
+}
+
+/* ---- 3D: virtio-gpu with virgl (the virtio-gl template) ---- */
+
+/* 3D needs no IOMMU and no passthrough: a render node of a host GPU, QEMU's
+ * virgl GPU and OpenGL display, and libvirglrenderer. It is optional, so a
+ * missing piece is "–" (not a blocker) unless a defined domain asks for 3D;
+ * then it is ✗ and names the domains. */
+
+struct qemu_identity {
+        char user[64], group[64];
+        bool namespaces; /* libvirt gives each QEMU a private /dev (qemu.conf namespaces) */
+};
+
+/* A `key = "value"` line of qemu.conf; false when the key is absent or
+ * commented. */
+static bool qemu_conf_string(const char *text, const char *key, char *buf, size_t size) {
+        size_t n = strlen(key);
+        for (const char *line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+                const char *p = line;
+                while (*p == ' ' || *p == '\t')
+                        p++;
+                if (strncmp(p, key, n) != 0 || (p[n] != ' ' && p[n] != '\t' && p[n] != '='))
+                        continue;
+                p += n;
+                p += strspn(p, " \t");
+                if (*p != '=')
+                        continue;
+                p++;
+                p += strspn(p, " \t");
+                if (*p == '"') {
+                        size_t len = strcspn(p + 1, "\"\n");
+                        snprintf(buf, size, "%.*s", (int)len, p + 1);
+                } else
+                        snprintf(buf, size, "%.*s", (int)strcspn(p, " \t\n#"), p);
+                return true;
+        }
+        return false;
+}
+
+/* Who QEMU runs as: qemu.conf's user/group, else the build's default.
+ * Debian 12's libvirt 9.0.0 ships qemu.conf with the defaults commented out:
+ * `#user = "libvirt-qemu"`, `#group = "libvirt-qemu"`, `#namespaces = [ "mount" ]`
+ * (the mount namespace "is turned on by default"). */
+static void read_qemu_identity(struct qemu_identity *q) {
+        _cleanup_free_ char *text = NULL;
+        const char *path = test_getenv("GPUHOOK_QEMU_CONF");
+        char ns[256] = "";
+        *q = (struct qemu_identity){ .user = "libvirt-qemu", .group = "libvirt-qemu", .namespaces = true };
+        if (read_text_file(isempty(path) ? "/etc/libvirt/qemu.conf" : path, 1 << 20, &text) < 0)
+                return;
+        (void)qemu_conf_string(text, "user", q->user, sizeof(q->user));
+        (void)qemu_conf_string(text, "group", q->group, sizeof(q->group));
+        /* `namespaces = [ ]` turns the private /dev off. */
+        const char *p = strstr(text, "\nnamespaces");
+        if (p) {
+                snprintf(ns, sizeof(ns), "%.*s", (int)strcspn(p + 1, "\n"), p + 1);
+                q->namespaces = strstr(ns, "mount") != NULL;
+        }
+}
+
+/* Whether USER (with GROUP, qemu.conf's group, and its supplementary groups)
+ * may open ST for reading and writing, by the mode bits. */
+static bool user_may_rw(const struct stat *st, const char *user, const char *group, char *why, size_t size) {
+        struct passwd *pw = getpwnam(user);
+        struct group *gr = getgrnam(group);
+        gid_t groups[256];
+        int n = ELEMENTSOF(groups);
+        if (!pw) {
+                snprintf(why, size, "there is no user %s", user);
+                return false;
+        }
+        if (pw->pw_uid == 0)
+                return true;
+        if (st->st_uid == pw->pw_uid)
+                return (st->st_mode & (S_IRUSR | S_IWUSR)) == (S_IRUSR | S_IWUSR);
+        bool in_group = gr && gr->gr_gid == st->st_gid;
+        if (getgrouplist(user, gr ? gr->gr_gid : pw->pw_gid, groups, &n) >= 0)
+                for (int i = 0; i < n; i++)
+                        in_group = in_group || groups[i] == st->st_gid;
+        if (in_group)
+                return (st->st_mode & (S_IRGRP | S_IWGRP)) == (S_IRGRP | S_IWGRP);
+        snprintf(why, size, "%s is not in its group", user);
+        return (st->st_mode & (S_IROTH | S_IWOTH)) == (S_IROTH | S_IWOTH);
+}
+
+/* Defined domains with 3D: <acceleration accel3d='yes'/> or <gl enable='yes'/>
+ * (the virtio-gl template's two switches). NULL when none or no libvirt. */
+static char *domains_wanting_3d(void) {
+        _cleanup_virconn_ virConnectPtr conn = NULL;
+        virDomainPtr *doms = NULL;
+        struct strbuf names = { 0 };
+        bool had = log_failure() != NULL;
+        if (virt_open(true, &conn) < 0) {
+                if (!had)
+                        log_failure_clear();
+                return NULL;
+        }
+        int n = virConnectListAllDomains(conn, &doms, 0);
+        for (int i = 0; i < n; i++) {
+                char *xml = virDomainGetXMLDesc(doms[i], VIR_DOMAIN_XML_INACTIVE);
+                if (xml && (strstr(xml, "accel3d='yes'") || strstr(xml, "<gl enable='yes'")))
+                        (void)strbuf_appendf(&names, "%s'%s'", names.len ? ", " : "", virDomainGetName(doms[i]));
+                free(xml);
+                virDomainFree(doms[i]);
+        }
+        free(doms);
+        return names.buf;
+}
+
+static const char *qemu_system_name(void) {
+        static struct utsname u;
+        static char name[80];
+        const char *m = uname(&u) == 0 ? u.machine : "x86_64";
+        if (!strncmp(m, "arm", 3))
+                m = "arm";
+        snprintf(name, sizeof(name), "qemu-system-%s", m);
+        return name;
+}
+
+#define SECTION_3D "3D (virtio-gpu + virgl, no IOMMU needed)"
+
+static void check_3d(void) {
+        _cleanup_free_ char *wanted = domains_wanting_3d();
+        /* Missing pieces block only the domains that want 3D. */
+        enum status missing = wanted ? ST_FAIL : ST_NA;
+        const char *who = wanted ? fmt(" (wanted by %s)", wanted) : "";
+        struct qemu_identity q;
+        char node[300] = "";
+        unsigned n_nodes = 0;
+
+        if (wanted)
+                add("3d-domains", ST_INFO, NULL, "3D: defined domains with 3D acceleration: %s", wanted);
+
+        /* libvirt renders on the first renderD* in /dev/dri (src/util/virutil.c
+         * virHostGetDRMRenderNode) unless <gl rendernode=...> names one. */
+        DIR *d = opendir("/dev/dri");
+        struct dirent *de;
+        while (d && (de = readdir(d)))
+                if (!strncmp(de->d_name, "renderD", 7) && n_nodes++ == 0)
+                        snprintf(node, sizeof(node), "/dev/dri/%s", de->d_name);
+        if (d)
+                closedir(d);
+        if (!n_nodes)
+                add("render-node", missing,
+                    "the host needs a GPU driven by a host DRM driver (i915, amdgpu, nouveau, virtio_gpu): load its driver; a GPU given to VMs (vfio-pci) has no render node",
+                    "render node: none in /dev/dri%s: QEMU cannot render 3D for guests", who);
+        else {
+                struct stat st;
+                struct group *g = NULL;
+                char why[160] = "";
+                read_qemu_identity(&q);
+                if (stat(node, &st) < 0 || !S_ISCHR(st.st_mode))
+                        add("render-node", missing, "check the GPU's DRM driver (dmesg)", "render node: %s is not a character device%s",
+                            node, who);
+                else {
+                        g = getgrgid(st.st_gid);
+                        add("render-node", ST_OK, NULL, "render node: %s (%u in /dev/dri), group %s, mode %04o", node, n_nodes,
+                            g ? g->gr_name : fmt("%u", (unsigned)st.st_gid), (unsigned)(st.st_mode & 07777));
+                        bool ok = user_may_rw(&st, q.user, q.group, why, sizeof(why));
+                        /* A node of group root or without group rw: no group to join. */
+                        bool joinable = st.st_gid != 0 && (st.st_mode & (S_IRGRP | S_IWGRP)) == (S_IRGRP | S_IWGRP);
+                        const char *gname = g ? g->gr_name : "render";
+                        const char *grant = joinable ? fmt("usermod -aG %s %s", gname, q.user)
+                                                     : fmt("give render nodes a group with a udev rule (SUBSYSTEM==\"drm\", KERNEL==\"renderD*\", GROUP=\"render\", MODE=\"0660\"), then usermod -aG render %s",
+                                                           q.user);
+                        if (ok)
+                                add("render-access", ST_OK, NULL, "render node: QEMU's user %s may open %s", q.user, node);
+                        else if (q.namespaces)
+                                /* src/security/security_dac.c virSecurityDACSetGraphicsLabel:
+                                 * with the mount namespace on, libvirt chowns the render
+                                 * node to QEMU's user inside the domain's private /dev. */
+                                add("render-access", ST_INFO, fmt("only for QEMU started outside libvirt: %s", grant),
+                                    "render node: QEMU's user %s cannot open %s itself (%s), libvirt hands it over inside each domain's private /dev (qemu.conf namespaces)",
+                                    q.user, node, why);
+                        else
+                                add("render-access", missing,
+                                    fmt("%s, then restart libvirtd (qemu.conf has namespaces = [ ], so libvirt does not hand the node over)", grant),
+                                    "render node: QEMU's user %s cannot open %s (%s)%s", q.user, node, why, who);
+                }
+        }
+
+        /* QEMU: virtio-gpu-gl-pci is the virgl GPU libvirt uses for
+         * <model type='virtio'><acceleration accel3d='yes'/> (QEMU_CAPS_VIRTIO_GPU_GL_PCI
+         * in src/qemu/qemu_capabilities.c). Debian 12 ships its -pci/-vga
+         * front ends in qemu-system-common but the device itself
+         * (hw-display-virtio-gpu-gl.so, linked with libvirglrenderer) in
+         * qemu-system-gui: without it `-device virtio-gpu-gl-pci,help` fails
+         * with "missing object type 'virtio-gpu-gl-device'" (seen on Debian 12,
+         * QEMU 7.2). */
+        const char *qname = qemu_system_name();
+        _cleanup_free_ char *qemu = find_program(qname);
+        if (!qemu) {
+                _cleanup_free_ char *usr = strdup_printf("/usr/bin/%s", qname);
+                if (usr && access(usr, X_OK) == 0)
+                        qemu = TAKE_PTR(usr);
+        }
+        if (!qemu)
+                add("qemu-gl", missing, "apt-get install qemu-system-x86 (or your architecture's qemu-system-* package)",
+                    "QEMU: no %s%s", qname, who);
+        else {
+                _cleanup_free_ char *out = NULL, *err = NULL, *dout = NULL, *derr = NULL;
+                char *const dev[] = { qemu, (char *)"-device", (char *)"virtio-gpu-gl-pci,help", NULL };
+                char *const disp[] = { qemu, (char *)"-display", (char *)"help", NULL };
+                int k = spawn_run(dev, 10000, &out, &err);
+                if (k == 0)
+                        add("qemu-gl", ST_OK, NULL, "QEMU: %s has the virgl GPU (virtio-gpu-gl-pci)", qemu);
+                else if (err && strstr(err, "missing object type"))
+                        add("qemu-gl", missing,
+                            "apt-get install qemu-system-gui (Debian ships the virgl GPU module hw-display-virtio-gpu-gl there, with libvirglrenderer1)",
+                            "QEMU: %s lacks its virgl GPU module (%s)%s", qemu, first_line(err), who);
+                else
+                        add("qemu-gl", missing, "use a QEMU built with OpenGL and virglrenderer (Debian: qemu-system-x86 + qemu-system-gui)",
+                            "QEMU: %s has no virtio-gpu-gl-pci (%s)%s", qemu, k < 0 ? strerror(-k) : first_line(err), who);
+                /* egl-headless is listed only when QEMU's OpenGL UI module (ui-opengl) loads. */
+                int kd = spawn_run(disp, 10000, &dout, &derr);
+                if (kd == 0 && dout && strstr(dout, "egl-headless"))
+                        add("qemu-opengl", ST_OK, NULL, "QEMU: OpenGL display support (egl-headless)");
+                else
+                        add("qemu-opengl", missing, "apt-get install qemu-system-gui (and libgl1, libegl1)",
+                            "QEMU: no OpenGL display (egl-headless is not among -display help)%s", who);
+        }
+
+        /* libvirglrenderer: what QEMU's virgl module is linked with. */
+        glob_t gl;
+        bool lib = false;
+        static const char *const libs[] = { "/usr/lib/*/libvirglrenderer.so.1", "/usr/lib64/libvirglrenderer.so.1",
+                                            "/usr/lib/libvirglrenderer.so.1" };
+        for (size_t i = 0; i < ELEMENTSOF(libs) && !lib; i++)
+                if (glob(libs[i], 0, NULL, &gl) == 0) {
+                        lib = true;
+                        add("virglrenderer", ST_OK, NULL, "virglrenderer: %s", gl.gl_pathv[0]);
+                        globfree(&gl);
+                }
+        if (!lib)
+                add("virglrenderer", missing, "apt-get install libvirglrenderer1 (qemu-system-gui depends on it)",
+                    "virglrenderer: libvirglrenderer.so.1 is not installed%s", who);
 }
 
 /* ---- report ---- */
@@ -735,6 +1034,7 @@ int verb_check(int argc, char **argv) {
         section = "gpuhook and libvirt";
         check_config(&cfg);
         check_hook(&f);
+        check_switch();
         check_libvirt(&f);
         check_mdevctl(cfg);
         int parents = count_dir(SYSFS_MDEV_BUS, NULL);
@@ -763,8 +1063,15 @@ int verb_check(int argc, char **argv) {
                         add("gpus", ST_INFO, NULL, "no GPU (PCI display controller, class 03) on this host (%zu PCI functions)", l.n);
         }
 
-        for (size_t i = 0; i < n_items; i++)
+        section = SECTION_3D;
+        check_3d();
+
+        bool virgl_ready = true;
+        for (size_t i = 0; i < n_items; i++) {
                 any_fail = any_fail || items[i].status == ST_FAIL;
+                if (streq(items[i].section, SECTION_3D))
+                        virgl_ready = virgl_ready && items[i].status != ST_FAIL && items[i].status != ST_NA;
+        }
 
         /* The verdict: plain words for what is possible here. */
         struct strbuf v = { 0 };
@@ -786,8 +1093,11 @@ int verb_check(int argc, char **argv) {
         else
                 strbuf_appendf(&v, "The host is ready for GPU passthrough%s.", parents > 0 ? " and vGPU" : "");
 
+        strbuf_appendf(&v, " 3D for guests (virtio-gl): %s", virgl_ready ? "available." : "not available here, see the 3D section.");
+
         if (arg.json) {
                 struct json_object *o = json_object_new_object(), *arr = json_object_new_array();
+                json_object_object_add(o, "virgl_3d", json_object_new_boolean(virgl_ready));
                 json_object_object_add(o, "ready", json_object_new_boolean(!any_fail));
                 json_object_object_add(o, "passthrough_possible", json_object_new_boolean(passthrough));
                 json_object_object_add(o, "iommu_active", json_object_new_boolean(f.iommu_active));

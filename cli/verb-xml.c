@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* gpuhookctl xml TEMPLATE [ARG]: libvirt XML from the xml-templates. */
 #include "gpuhookctl.h"
+#include "libvirt-vfio.h"
+#include "virt.h"
 #include "log.h"
+#include "metadata.h"
 #include "xmlgen.h"
 
 static const struct xml_kind {
@@ -35,6 +38,13 @@ static int list_templates(void) {
                         struct json_object *o = json_object_new_object();
                         json_object_object_add(o, "name", json_str(kinds[i].name));
                         json_object_object_add(o, "usage", json_str(kinds[i].usage));
+                        /* The options it takes, from this table: what tests
+                         * enumerate to render every combination. */
+                        struct json_object *opts = json_object_new_array();
+                        for (size_t b = 0; b < ELEMENTSOF(option_list); b++)
+                                if ((kinds[i].options & (1u << b)) && option_list[b] && b != 0)
+                                        json_object_array_add(opts, json_str(option_list[b]));
+                        json_object_object_add(o, "options", opts);
                         json_object_array_add(a, o);
                 }
                 for (size_t i = 0; domain_styles[i]; i++) {
@@ -44,6 +54,7 @@ static int list_templates(void) {
                         json_object_object_add(o, "name", json_str("domain"));
                         json_object_object_add(o, "style", json_str(domain_styles[i]));
                         json_object_object_add(o, "usage", json_str(usage));
+                        json_object_object_add(o, "arch", json_str(streq(domain_styles[i], "none") ? "x86_64 s390x" : "x86_64"));
                         json_object_array_add(a, o);
                 }
                 return json_print(a);
@@ -59,6 +70,8 @@ static int render_mdev_hostdevs(char *const *uuids, struct strbuf *hostdevs, str
                 _cleanup_free_ char *hd = NULL, *req = NULL;
                 int r = mdev_spec_init(&m, uuids[i], arg.type, arg.parent, arg.placement, arg.params, arg.model,
                                        arg.display, arg.ramfb);
+                if (r >= 0)
+                        r = gh_params_check_or_warn(&m);
                 if (r >= 0)
                         r = xmlgen_mdev_hostdev(&m, &hd);
                 if (r >= 0 && arg.type)
@@ -81,6 +94,8 @@ static int render_domain(const char *style, char **ret) {
                 return log_fail(-EINVAL, "--type, --parent, --placement, --param, --model, --display and --ramfb describe the domain's --mdev devices; add --mdev UUID");
         if (arg.unmanaged && !arg.pcis)
                 return log_fail(-EINVAL, "--unmanaged describes the domain's --pci devices; add --pci BDF");
+        if ((r = xmlgen_domain_check(style, arg.model, arg.display, arg.ramfb, arg.pcis, arg.mdevs)) < 0)
+                return r;
         for (size_t i = 0; arg.pcis && arg.pcis[i] && r >= 0; i++) {
                 struct pci_addr a;
                 _cleanup_free_ char *hd = NULL;
@@ -95,7 +110,7 @@ static int render_domain(const char *style, char **ret) {
         if (r >= 0 && requests.buf)
                 r = xmlgen_metadata(requests.buf, &metadata);
         if (r >= 0)
-                r = xmlgen_domain(style, arg.name, arg.uuid, arg.memory_mib, arg.vcpus, hostdevs.buf, metadata, ret);
+                r = xmlgen_domain(style, mdev_model_is_s390(arg.model), arg.name, arg.uuid, arg.memory_mib, arg.vcpus, hostdevs.buf, metadata, ret);
         strbuf_free(&hostdevs);
         strbuf_free(&requests);
         return r;
@@ -126,6 +141,14 @@ int verb_xml(int argc, char **argv) {
                 r = parse_bdf(argv[1], &a, NULL);
                 if (r >= 0)
                         r = streq(k->name, "pci") ? xmlgen_pci_hostdev(&a, !arg.unmanaged, &out) : xmlgen_vf_hostdev(&a, &out);
+                if (r >= 0 && streq(k->name, "vgpu-vf")) {
+                        /* A template only: say it now if this libvirt will refuse it at start. */
+                        char why[256];
+                        unsigned long lv = virt_libvirt_version();
+                        if (libvirt_vendor_vfio_support(lv) != LIBVIRT_VFIO_YES)
+                                ctl_warn("this <hostdev managed='no'> keeps the VF on the nvidia driver, and %s; upgrade libvirt to 10.0.0 or newer before using it",
+                                         libvirt_vendor_vfio_why(lv, why, sizeof(why)));
+                }
         } else if (streq(k->name, "mdev")) {
                 struct mdev_spec m;
                 r = mdev_spec_init(&m, argv[1], NULL, NULL, NULL, NULL, arg.model, arg.display, arg.ramfb);
@@ -144,6 +167,8 @@ int verb_xml(int argc, char **argv) {
                         r = xmlgen_vgpu_request(&a, arg.type, &req);
                 } else {
                         r = mdev_spec_init(&m, argv[1], arg.type, arg.parent, arg.placement, arg.params, NULL, false, false);
+                        if (r >= 0)
+                                r = gh_params_check_or_warn(&m);
                         if (r >= 0)
                                 r = xmlgen_mdev_request(&m, &req);
                 }

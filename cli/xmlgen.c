@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <sys/random.h>
+#include <sys/utsname.h>
 
 #include "log.h"
 #include "placement.h"
@@ -182,8 +183,65 @@ int xmlgen_metadata(const char *entries, char **ret) {
         return render("metadata-devices", vars, ELEMENTSOF(vars), ret);
 }
 
-int xmlgen_domain(const char *style, const char *name, const char *uuid, unsigned memory_mib, unsigned vcpus,
-                  const char *hostdevs, const char *metadata, char **ret) {
+static bool host_is_s390x(void) {
+        struct utsname u;
+        return uname(&u) == 0 && streq(u.machine, "s390x");
+}
+
+bool mdev_model_is_s390(const char *model) { return model && (streq(model, "vfio-ccw") || streq(model, "vfio-ap")); }
+
+int xmlgen_domain_check(const char *style, const char *model, bool display, bool ramfb, char *const *pcis,
+                        char *const *mdevs) {
+        bool none = streq(style, "none");
+        size_t n_mdevs = 0;
+        while (mdevs && mdevs[n_mdevs])
+                n_mdevs++;
+
+        /* libvirt src/qemu/qemu_validate.c qemuValidateDomainMdevDefVFIOPCI:
+         * "graphics device is needed for attribute value 'display=on' in <hostdev>". */
+        if ((display || ramfb) && none)
+                return log_fail(-EINVAL, "--display%s shows the vGPU through the domain's graphics, and style none has none: use virtio-gl, qxl-spice or vnc, or drop --display%s",
+                                ramfb ? " and --ramfb" : "", ramfb ? " and --ramfb" : "");
+        /* vfio-ccw and vfio-ap exist only on IBM Z (s390x), whose QEMU has
+         * no VGA, qxl or virtio-vga-gl: only the serial-console style fits. */
+        if (mdev_model_is_s390(model) && !none)
+                return log_fail(-EINVAL, "%s devices are IBM Z (s390x) channel/crypto devices and an s390x domain has no %s display: use style none (an s390x domain with an SCLP console)",
+                                model, style);
+        /* qemu_validate.c qemuValidateDomainMdevDefVFIOAP: "Only one hostdev
+         * of model vfio-ap is supported". */
+        if (model && streq(model, "vfio-ap") && n_mdevs > 1)
+                return log_fail(-EINVAL, "a domain takes one vfio-ap device (libvirt: only one hostdev of model vfio-ap), not %zu: give one --mdev",
+                                n_mdevs);
+        /* src/conf/domain_validate.c virDomainDefHostdevValidate: "Only one
+         * vgpu device can have 'ramfb' enabled"; --ramfb applies to every --mdev. */
+        if (ramfb && n_mdevs > 1)
+                return log_fail(-EINVAL, "--ramfb applies to every --mdev and libvirt allows ramfb on one vGPU only: render the domain with one --mdev and --ramfb, then add the others with `gpuhookctl attach` (without --ramfb)");
+        /* The same file, "Hostdev already exists in the domain configuration". */
+        for (size_t i = 0; mdevs && mdevs[i]; i++) {
+                char a[UUID_STRING_LEN + 1], b[UUID_STRING_LEN + 1];
+                if (uuid_normalize(mdevs[i], a) < 0)
+                        continue; /* refused with its reason when rendered */
+                for (size_t k = 0; k < i; k++)
+                        if (uuid_normalize(mdevs[k], b) == 0 && streq(a, b))
+                                return log_fail(-EINVAL, "--mdev %s is given twice: one mdev can back one hostdev", a);
+        }
+        for (size_t i = 0; pcis && pcis[i]; i++) {
+                struct pci_addr a, b;
+                if (pci_addr_parse(pcis[i], &a) < 0)
+                        continue;
+                for (size_t k = 0; k < i; k++)
+                        if (pci_addr_parse(pcis[k], &b) == 0 && a.domain == b.domain && a.bus == b.bus && a.slot == b.slot &&
+                            a.function == b.function) {
+                                char bdf[PCI_ADDR_LEN + 1];
+                                pci_addr_format(&a, bdf);
+                                return log_fail(-EINVAL, "--pci %s is given twice: a host function can be passed once", bdf);
+                        }
+        }
+        return 0;
+}
+
+int xmlgen_domain(const char *style, bool s390x, const char *name, const char *uuid, unsigned memory_mib,
+                  unsigned vcpus, const char *hostdevs, const char *metadata, char **ret) {
         char u[UUID_STRING_LEN + 1], mem[16], cpus[16], template[64];
         _cleanup_free_ char *hd = NULL, *md = NULL;
         bool known = false;
@@ -217,7 +275,17 @@ int xmlgen_domain(const char *style, const char *name, const char *uuid, unsigne
                 { "vcpus", cpus },
                 { "hostdevs", hd },
                 { "metadata", *md ? md : NULL },
+                /* s390-ccw-virtio is QEMU's (only) s390x machine type. */
+                { "arch", s390x ? "s390x" : "x86_64" },
+                /* libvirt refuses type='kvm' for another architecture's QEMU
+                 * ("Emulator '/usr/bin/qemu-system-s390x' does not support virt
+                 * type 'kvm'", libvirt 9.0 on x86_64): such a domain is emulated. */
+                { "virt_type", s390x && !host_is_s390x() ? "qemu" : "kvm" },
+                { "machine", s390x ? "s390-ccw-virtio" : "q35" },
+                { "x86", s390x ? NULL : "yes" },
         };
+        if (s390x && !streq(style, "none"))
+                return log_fail(-EINVAL, "an s390x domain has no %s display: use style none", style);
         return render(template, vars, ELEMENTSOF(vars), ret);
 }
 

@@ -43,9 +43,19 @@ int xmlgen_vgpu_request(const struct pci_addr *a, const char *type, char **ret);
 int xmlgen_metadata(const char *entries, char **ret);
 
 /* Domain STYLE (virtio-gl, qxl-spice, vnc, none) with HOSTDEVS and METADATA
- * (rendered, may be NULL). NAME/UUID: NULL for a default / random one. */
-int xmlgen_domain(const char *style, const char *name, const char *uuid, unsigned memory_mib, unsigned vcpus,
-                  const char *hostdevs, const char *metadata, char **ret);
+ * (rendered, may be NULL). NAME/UUID: NULL for a default / random one.
+ * S390X: an IBM Z domain (s390-ccw-virtio, SCLP console), for vfio-ccw and
+ * vfio-ap devices; only the display-less style none has one. */
+int xmlgen_domain(const char *style, bool s390x, const char *name, const char *uuid, unsigned memory_mib,
+                  unsigned vcpus, const char *hostdevs, const char *metadata, char **ret);
+
+/* vfio-ccw and vfio-ap: IBM Z channel I/O and crypto devices. */
+bool mdev_model_is_s390(const char *model);
+/* Whether a domain of STYLE with these devices is one libvirt defines; else
+ * -EINVAL and the reason recorded (log_fail). MODEL applies to every mdev
+ * (NULL: vfio-pci). */
+int xmlgen_domain_check(const char *style, const char *model, bool display, bool ramfb, char *const *pcis,
+                        char *const *mdevs);
 extern const char *const domain_styles[];
 
 /* S with &, <, >, ' and " as entities (malloc'd). */

@@ -9,7 +9,9 @@
  * gpuhook-full (same directory), which gets the already drained XML on a
  * memfd as its stdin. Oversized input is reported here exactly as the full
  * hook would; errors in gpuhook.conf never fail here (they are logged; the
- * full hook refuses a prepare that needs the policy). stdout stays empty. */
+ * full hook refuses a prepare that needs the policy). stdout stays empty.
+ * While gpuhook is switched off host-wide (`gpuhookctl disable`), a prepare
+ * ends here after one stat. */
 #include <limits.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -33,6 +35,18 @@ static bool needs_full_hook(const struct gpuhook_config *cfg, const char *op, co
                 return !ledger || access(ledger, F_OK) == 0 || errno != ENOENT;
         }
         return false;
+}
+
+/* libvirt writes the whole XML to every hook: take it even when unused. */
+static void drain_stdin(void) {
+        char buf[16384];
+        for (;;) {
+                ssize_t k = read(STDIN_FILENO, buf, sizeof(buf));
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k <= 0)
+                        return;
+        }
 }
 
 /* gpuhook-full next to this binary, never found through PATH or the
@@ -83,6 +97,22 @@ int main(int argc, char **argv) {
         const char *op = argv[2], *subop = argc > 3 ? argv[3] : "-";
 
         log_set_context("domain '%s'", sanitize_for_message(argv[1], shown, sizeof(shown)));
+        /* The host-wide switch, first and with one stat: switched off, a
+         * prepare is libvirt's alone. Release goes on below: what a ledger
+         * records is given back whatever the switch says. */
+        if (streq(op, "prepare")) {
+                _cleanup_free_ char *marker = hook_switch_path();
+                bool untrusted;
+                if (hook_switched_off(marker, &untrusted)) {
+                        drain_stdin();
+                        log_info("switched off host-wide (%s, `gpuhookctl enable` switches it on): prepare left to libvirt",
+                                 marker);
+                        return 0;
+                }
+                if (untrusted)
+                        log_warning("ignoring %s: not a root-owned file writable only by root; gpuhook stays on (remove it, or use `gpuhookctl disable`)",
+                                    marker);
+        }
         config_init_defaults(&cfg);
         /* 0 also with errors in the file: the valid values and defaults. */
         r = config_load_default(&cfg);

@@ -8,6 +8,7 @@
 #include <signal.h>
 
 #include "conf.h"
+#include "counters.h"
 #include "domain.h"
 #include "jit.h"
 #include "log.h"
@@ -90,6 +91,11 @@ static int run(int argc, char **argv) {
         r = domain_parse(xml, len, &d);
         if (r < 0)
                 goto out;
+        if (action == ACTION_PREPARE && d->hands_off) {
+                /* <gpuhook:devices manage='no'>: someone else (a cloud) prepares it. */
+                log_info("metadata says manage='no': prepare left to libvirt");
+                goto out;
+        }
         if (action == ACTION_PREPARE && config_has_errors(&cfg) && (d->n_mdevs > 0 || d->n_pcis > 0)) {
                 r = config_refuse_prepare(&cfg);
                 goto out;
@@ -99,6 +105,10 @@ static int run(int argc, char **argv) {
         else
                 r = jit_release(&cfg, d->uuid, d->name);
 out:
+        /* For monitoring (`gpuhookctl metrics`); a short wait: the start has failed already. */
+        if (r < 0 && action != ACTION_NONE && cfg.state_dir)
+                (void)counters_bump(cfg.state_dir,
+                                    action == ACTION_PREPARE ? COUNTER_PREPARE_FAILURES : COUNTER_RELEASE_FAILURES, 1000);
         config_done(&cfg);
         return r;
 }

@@ -25,13 +25,16 @@ void config_done(struct gpuhook_config *c) {
         free(c->state_dir);
         free(c->mdevctl_path);
         c->state_dir = c->mdevctl_path = NULL;
-        for (size_t i = 0; i < c->n_errors; i++)
+        for (size_t i = 0; i < c->n_errors; i++) {
                 free(c->errors[i]);
+                free(c->fixes[i]);
+        }
         free(c->errors);
+        free(c->fixes);
         free(c->errors_in);
-        c->errors = NULL;
+        c->errors = c->fixes = NULL;
         c->errors_in = NULL;
-        c->n_errors = 0;
+        c->n_errors = c->n_errors_dropped = 0;
         for (size_t i = 0; i < c->n_allow_devices; i++)
                 free(c->allow_devices[i]);
         free(c->allow_devices);
@@ -44,7 +47,8 @@ typedef int (*config_setter)(struct gpuhook_config *c, const char *value, const 
 static int parse_seconds(const char *v, unsigned max_s, unsigned *ret_ms, const char **why) {
         unsigned s;
         if (safe_atou(v, &s) < 0 || s == 0 || s > max_s) {
-                *why = "expected whole seconds between 1 and the limit";
+                /* The limits in use are 600 and 3600 s. */
+                *why = max_s == 3600 ? "expected whole seconds from 1 to 3600" : "expected whole seconds from 1 to 600";
                 return -EINVAL;
         }
         *ret_ms = s * 1000;
@@ -205,12 +209,18 @@ static char *trim(char *s) {
         return s;
 }
 
-/* Record "FILE:LINE: WHAT" (or "FILE: WHAT" for LINE 0). */
-static int add_error(struct gpuhook_config *c, const char *file, unsigned line, const char *fmt, ...) _printf_(4, 5);
-static int add_error(struct gpuhook_config *c, const char *file, unsigned line, const char *fmt, ...) {
+/* Record "FILE:LINE: WHAT" (or "FILE: WHAT" for LINE 0) and what to do
+ * about it (FIX). Past CONFIG_MAX_ERRORS only counted. */
+static int add_error(struct gpuhook_config *c, const char *file, unsigned line, const char *fix, const char *fmt, ...)
+        _printf_(5, 6);
+static int add_error(struct gpuhook_config *c, const char *file, unsigned line, const char *fix, const char *fmt, ...) {
         _cleanup_free_ char *what = NULL, *where = NULL;
         va_list ap;
 
+        if (c->n_errors >= CONFIG_MAX_ERRORS) {
+                c->n_errors_dropped++;
+                return 0;
+        }
         va_start(ap, fmt);
         int k = vasprintf(&what, fmt, ap);
         va_end(ap);
@@ -221,20 +231,56 @@ static int add_error(struct gpuhook_config *c, const char *file, unsigned line, 
         where = line ? strdup_printf("%s:%u", file, line) : strdup(file);
         if (!where)
                 return -ENOMEM;
-        char *e = strdup_printf("%s: %s", where, what);
-        char **n = e ? reallocarray(c->errors, c->n_errors + 1, sizeof(char *)) : NULL;
-        if (!n) {
+        char *e = strdup_printf("%s: %s", where, what), *f = strdup(fix ? fix : "see gpuhook.conf(5)");
+        char **n = e && f ? reallocarray(c->errors, c->n_errors + 1, sizeof(char *)) : NULL;
+        if (n)
+                c->errors = n;
+        char **nf = n ? reallocarray(c->fixes, c->n_errors + 1, sizeof(char *)) : NULL;
+        if (!nf) {
                 free(e);
+                free(f);
                 return -ENOMEM;
         }
-        c->errors = n;
-        c->errors[c->n_errors++] = e;
+        c->fixes = nf;
+        c->errors[c->n_errors] = e;
+        c->fixes[c->n_errors++] = f;
         if (!c->errors_in && !(c->errors_in = strdup(file)))
                 return -ENOMEM;
         return 0;
 }
 
 bool config_has_errors(const struct gpuhook_config *c) { return c->n_errors > 0; }
+
+char *config_error_with_fix(const struct gpuhook_config *c, size_t i) {
+        if (i >= c->n_errors)
+                return NULL;
+        return strdup_printf("%s; %s", c->errors[i], c->fixes[i]);
+}
+
+/* Edit distance of A and B, for "did you mean"; gives up (returns 3) past 2. */
+static unsigned distance(const char *a, const char *b) {
+        size_t la = strlen(a), lb = strlen(b);
+        unsigned row[64];
+        if (la >= ELEMENTSOF(row) || lb >= ELEMENTSOF(row))
+                return 3;
+        for (size_t j = 0; j <= lb; j++)
+                row[j] = (unsigned)j;
+        for (size_t i = 1; i <= la; i++) {
+                unsigned diag = row[0];
+                row[0] = (unsigned)i;
+                for (size_t j = 1; j <= lb; j++) {
+                        unsigned up = row[j];
+                        unsigned best = diag + (a[i - 1] != b[j - 1]);
+                        if (up + 1 < best)
+                                best = up + 1;
+                        if (row[j - 1] + 1 < best)
+                                best = row[j - 1] + 1;
+                        row[j] = best;
+                        diag = up;
+                }
+        }
+        return row[lb] > 3 ? 3 : row[lb];
+}
 
 #define SUMMARY_MAX_ERRORS 10
 
@@ -246,12 +292,13 @@ char *config_errors_summary(const struct gpuhook_config *c) {
                 return strdup("");
         if (c->n_errors == 1)
                 return strdup(c->errors[0]);
-        r = strbuf_appendf(&sb, "%s has %zu errors: ", c->errors_in ? c->errors_in : "gpuhook.conf", c->n_errors);
+        r = strbuf_appendf(&sb, "%s has %zu errors: ", c->errors_in ? c->errors_in : "gpuhook.conf",
+                           c->n_errors + c->n_errors_dropped);
         for (size_t i = 0; i < c->n_errors && i < SUMMARY_MAX_ERRORS && r >= 0; i++)
                 r = strbuf_appendf(&sb, "%s%s", i ? "; " : "", c->errors[i]);
-        if (r >= 0 && c->n_errors > SUMMARY_MAX_ERRORS)
+        if (r >= 0 && c->n_errors + c->n_errors_dropped > SUMMARY_MAX_ERRORS)
                 r = strbuf_appendf(&sb, "; and %zu more (`gpuhookctl check` lists them all)",
-                                   c->n_errors - SUMMARY_MAX_ERRORS);
+                                   c->n_errors + c->n_errors_dropped - SUMMARY_MAX_ERRORS);
         if (r < 0) {
                 strbuf_free(&sb);
                 return NULL;
@@ -291,8 +338,8 @@ int config_parse_text(struct gpuhook_config *c, const char *path, const char *te
                         continue;
                 char *eq = strchr(s, '=');
                 if (!eq) {
-                        r = add_error(c, path, lineno, "expected 'key = value', got '%s'",
-                                      sanitize_for_message(s, shown, sizeof(shown)));
+                        r = add_error(c, path, lineno, "write it as 'key = value', or start it with '#' to make it a comment",
+                                      "expected 'key = value', got '%s'", sanitize_for_message(s, shown, sizeof(shown)));
                         if (r < 0)
                                 return r;
                         continue;
@@ -304,7 +351,25 @@ int config_parse_text(struct gpuhook_config *c, const char *path, const char *te
                         if (streq(key, config_keys[i].key))
                                 break;
                 if (i == ELEMENTSOF(config_keys)) {
-                        r = add_error(c, path, lineno, "unknown key '%s'", sanitize_for_message(key, shown, sizeof(shown)));
+                        /* The nearest key within two edits, else the list. */
+                        struct strbuf fix = { 0 };
+                        size_t best = ELEMENTSOF(config_keys);
+                        for (size_t k = 0; k < ELEMENTSOF(config_keys); k++)
+                                if (distance(key, config_keys[k].key) <= 2 &&
+                                    (best == ELEMENTSOF(config_keys) ||
+                                     distance(key, config_keys[k].key) < distance(key, config_keys[best].key)))
+                                        best = k;
+                        if (best < ELEMENTSOF(config_keys))
+                                r = strbuf_appendf(&fix, "did you mean '%s'?", config_keys[best].key);
+                        else {
+                                r = strbuf_appendf(&fix, "the keys are");
+                                for (size_t k = 0; k < ELEMENTSOF(config_keys) && r >= 0; k++)
+                                        r = strbuf_appendf(&fix, "%s %s", k ? "," : "", config_keys[k].key);
+                        }
+                        if (r >= 0)
+                                r = add_error(c, path, lineno, strbuf_str(&fix), "unknown key '%s'",
+                                              sanitize_for_message(key, shown, sizeof(shown)));
+                        strbuf_free(&fix);
                         if (r < 0)
                                 return r;
                         continue;
@@ -313,7 +378,7 @@ int config_parse_text(struct gpuhook_config *c, const char *path, const char *te
                 r = config_keys[i].set(c, value, &why);
                 if (r == -ENOMEM)
                         return r;
-                if (r < 0 && (r = add_error(c, path, lineno, "bad value '%s' for %s (%s)",
+                if (r < 0 && (r = add_error(c, path, lineno, "change the value, or remove the line to use the default (see gpuhook.conf(5))", "bad value '%s' for %s (%s)",
                                             sanitize_for_message(value, shown, sizeof(shown)), key, why)) < 0)
                         return r;
         }
@@ -326,7 +391,8 @@ int config_load(struct gpuhook_config *c, const char *path) {
         if (r == -ENOENT)
                 return 0;
         if (r < 0) {
-                int k = add_error(c, path, 0, "cannot read config: %s (check its permissions; until then every key has its default)",
+                int k = add_error(c, path, 0, "make it readable by root (chmod 644), or remove it to use the defaults",
+                                  "cannot read config: %s (check its permissions; until then every key has its default)",
                                   strerror(-r));
                 return k < 0 ? k : fail_with_errors(c);
         }
@@ -346,7 +412,7 @@ int config_load_default(struct gpuhook_config *c) {
                 return r;
         const char *e = test_getenv("GPUHOOK_STATE_DIR");
         if (!isempty(e) && set_state_dir(c, e, &why) < 0 &&
-            add_error(c, "GPUHOOK_STATE_DIR", 0, "%s", why) < 0)
+            add_error(c, "GPUHOOK_STATE_DIR", 0, "set it to an absolute path or unset it", "%s", why) < 0)
                 return -ENOMEM;
         if (!c->state_dir) {
                 c->state_dir = strdup(GPUHOOK_STATE_DIR_DEFAULT);

@@ -36,9 +36,19 @@ struct gpuhook_config {
         /* What was wrong, in file order: "FILE:LINE: what" ("FILE: what"
          * when not a line: unreadable file, a bad test override). */
         char **errors;
+        /* fixes[i]: what to do about errors[i] ("did you mean 'placement'?",
+         * "expected whole seconds from 1 to 3600"); check prints
+         * "FILE:LINE: what; fix". */
+        char **fixes;
         size_t n_errors;
+        /* Errors past CONFIG_MAX_ERRORS are counted, not kept: a file that
+         * is not a gpuhook.conf at all (a binary, a pasted log) stays one
+         * bounded report. */
+        size_t n_errors_dropped;
         char *errors_in; /* the file of the first error */
 };
+
+#define CONFIG_MAX_ERRORS 100
 
 void config_init_defaults(struct gpuhook_config *c);
 void config_done(struct gpuhook_config *c);
@@ -60,6 +70,8 @@ int config_load_default(struct gpuhook_config *c);
 const char *config_default_path(void);
 
 bool config_has_errors(const struct gpuhook_config *c);
+/* "FILE:LINE: what; fix" for error I (malloc'd). */
+char *config_error_with_fix(const struct gpuhook_config *c, size_t i);
 /* One line, malloc'd: the error itself when there is one, else
  * "FILE has N errors: FILE:3: ...; FILE:7: ..." (the first ten). */
 char *config_errors_summary(const struct gpuhook_config *c);

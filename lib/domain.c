@@ -301,14 +301,40 @@ static int parse_vgpu_request(xmlNodePtr m, struct domain_spec *d, size_t *cap, 
         return 0;
 }
 
+/* <gpuhook:devices manage='yes|no'>: its only attribute. Two elements
+ * (libvirt keeps one per namespace, a hand-written XML may have more) must
+ * not disagree. */
+static int parse_devices_attrs(xmlNodePtr c, int *manage) {
+        for (xmlAttrPtr a = c->properties; a; a = a->next) {
+                const char *n = (const char *)a->name;
+                if (a->ns || !streq(n, "manage"))
+                        return log_fail(-EINVAL, "<gpuhook:devices> has unknown attribute '%s'; allowed: manage",
+                                        shown(n));
+        }
+        _cleanup_free_ char *v = xml_prop(c, "manage");
+        if (!v)
+                return 0;
+        if (!streq(v, "yes") && !streq(v, "no"))
+                return log_fail(-EINVAL, "<gpuhook:devices> manage='%s'; use 'no' (gpuhook leaves this domain's devices alone) or 'yes'",
+                                shown(v));
+        int want = streq(v, "yes");
+        if (*manage >= 0 && *manage != want)
+                return log_fail(-EINVAL, "two <gpuhook:devices> elements disagree on manage=; keep one");
+        *manage = want;
+        return 0;
+}
+
 static int parse_metadata(xmlNodePtr meta, struct domain_spec *d) {
         struct strset seen = { 0 }, seen_pci = { 0 }, seen_vgpu = { 0 };
         size_t cap = 0, cap_pci = 0, cap_vgpu = 0;
-        int r = 0;
+        int r = 0, manage = -1;
 
         for (xmlNodePtr c = meta ? meta->children : NULL; c && r >= 0; c = c->next) {
                 if (!xml_name_is(c, "devices") || !xml_ns_is(c, GPUHOOK_XML_NS))
                         continue;
+                r = parse_devices_attrs(c, &manage);
+                if (r < 0)
+                        break;
                 for (xmlNodePtr m = c->children; m && r >= 0; m = m->next) {
                         if (m->type != XML_ELEMENT_NODE)
                                 continue;
@@ -325,6 +351,7 @@ static int parse_metadata(xmlNodePtr meta, struct domain_spec *d) {
         strset_free(&seen);
         strset_free(&seen_pci);
         strset_free(&seen_vgpu);
+        d->hands_off = manage == 0;
         return r;
 }
 

@@ -68,6 +68,10 @@ struct domain_spec {
         struct vgpu_request *vgpu_requests;
         size_t n_vgpu_requests;
         struct nodeset numa;
+        /* <gpuhook:devices manage='no'>: the domain's devices are someone
+         * else's (a cloud's); prepare does nothing, release still gives back
+         * what the ledger records. */
+        bool hands_off;
 };
 
 /* Parse and validate. On failure returns a negative errno and records one

@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <sys/stat.h>
+
+#include "conf.h"
 #include "fastpath.h"
 #include "util.h"
 
@@ -45,4 +48,29 @@ bool domain_xml_uuid_scan(const char *xml, size_t len, char ret[UUID_STRING_LEN 
         memcpy(tmp, p + 6, UUID_STRING_LEN);
         tmp[UUID_STRING_LEN] = 0;
         return memcmp(p + 6 + UUID_STRING_LEN, "</uuid>", 7) == 0 && uuid_normalize(tmp, ret) == 0;
+}
+
+char *hook_switch_path(void) {
+        const char *conf = config_default_path();
+        const char *slash = strrchr(conf, '/');
+        if (!slash) /* a bare test override: the current directory */
+                return strdup(HOOK_SWITCH_FILE);
+        return strdup_printf("%.*s/%s", (int)(slash - conf), conf, HOOK_SWITCH_FILE);
+}
+
+bool hook_switched_off(const char *path, bool *ret_untrusted) {
+        struct stat st;
+
+        if (ret_untrusted)
+                *ret_untrusted = false;
+        if (!path || stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+                return false;
+        /* The configuration directory is root's: the same rule as for the
+         * state files (lib/trust.c). */
+        if ((st.st_uid != 0 && st.st_uid != geteuid()) || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+                if (ret_untrusted)
+                        *ret_untrusted = true;
+                return false;
+        }
+        return true;
 }

@@ -15,6 +15,14 @@ static char *root_with(const char *tool) {
         CU_ASSERT_EQUAL(run_sh(&r, 0,
                                "set -e; R=%s; mkdir -p $R/bin $R/usr/sbin $R/usr/bin $R/etc;"
                                "cp /bin/dash $R/bin/sh;"
+                               /* a kernel's module index, as depmod writes it */
+                               "mkdir -p $R/lib/modules/6.1.0-test;"
+                               "printf '%%s\\n' 'kernel/drivers/gpu/drm/nouveau/nouveau.ko: kernel/drivers/gpu/drm/drm.ko'"
+                               " 'kernel/drivers/gpu/drm/amd/amdgpu/amdgpu.ko: kernel/drivers/gpu/drm/drm.ko'"
+                               " 'kernel/drivers/gpu/drm/i915/i915.ko.xz: kernel/drivers/gpu/drm/drm.ko'"
+                               " 'kernel/sound/pci/hda/snd-hda-intel.ko:' 'kernel/drivers/gpu/drm/drm.ko:'"
+                               " > $R/lib/modules/6.1.0-test/modules.dep;"
+                               "printf '%%s\\n' 'kernel/drivers/video/fbdev/efifb.ko' > $R/lib/modules/6.1.0-test/modules.builtin;"
                                "for l in $(ldd /bin/dash | grep -o '/[^ ]*'); do mkdir -p $R$(dirname $l); cp $l $R$l; done;"
                                "if [ -n '%s' ]; then printf '#!/bin/sh\\necho \"%s $*\" >> /initramfs.log\\n' > $R%s; chmod 755 $R%s; fi",
                                root, tool ? tool : "", tool ? strrchr(tool, '/') + 1 : "", tool ? tool : "", tool ? tool : ""),
@@ -190,6 +198,81 @@ static void test_vfio_ids_dracut(void) {
         tmpdir_free(root);
 }
 
+/* A driver no installed kernel has is refused (a typo would otherwise leave
+ * the GPU's real driver loaded); --force writes it with a warning. A driver
+ * that exists only built in is refused even with --force: a blacklist cannot
+ * stop it. A root without any module index cannot be checked. */
+static void test_unknown_and_builtin_drivers(void) {
+        struct run r = { 0 };
+        char *root = root_with(NULL);
+        CU_ASSERT_EQUAL(run_ctl(&r, 1, "blacklist", "--root", root, "nouveaux", NULL), 1);
+        CU_ASSERT_PTR_NOT_NULL(strstr(r.err, "no installed kernel in"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(r.err, "has a module named nouveaux"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(r.err, "--force"));
+        CU_ASSERT_EQUAL(count_lines(r.err, ""), 1);
+        CU_ASSERT_FALSE(exists_at(root, "etc/modprobe.d/gpuhook-blacklist-nouveaux.conf"));
+        /* one bad name among good ones: nothing is written */
+        CU_ASSERT_EQUAL(run_ctl(&r, 1, "blacklist", "--root", root, "nouveau", "nouveaux", NULL), 1);
+        CU_ASSERT_FALSE(exists_at(root, "etc/modprobe.d/gpuhook-blacklist-nouveau.conf"));
+        /* '-' and '_' are one module name; a compressed module counts */
+        CU_ASSERT_EQUAL(run_ctl(&r, 0, "blacklist", "--root", root, "--dry-run", "snd_hda_intel", "i915", NULL), 0);
+        /* --force: written, and the warning says it does nothing yet */
+        CU_ASSERT_EQUAL(run_ctl(&r, 0, "blacklist", "--root", root, "--force", "nouveaux", NULL), 0);
+        CU_ASSERT_PTR_NOT_NULL(strstr(r.err, "warning: no installed kernel"));
+        CU_ASSERT(exists_at(root, "etc/modprobe.d/gpuhook-blacklist-nouveaux.conf"));
+        /* undo never needs the driver to exist */
+        CU_ASSERT_EQUAL(run_ctl(&r, 0, "blacklist", "--root", root, "--undo", "nouveaux", NULL), 0);
+        CU_ASSERT_FALSE(exists_at(root, "etc/modprobe.d/gpuhook-blacklist-nouveaux.conf"));
+        /* built in: refused, --force or not */
+        for (int force = 0; force < 2; force++) {
+                CU_ASSERT_EQUAL(run_ctl(&r, 1, "blacklist", "--root", root, force ? "--force" : "--dry-run", "efifb", NULL), 1);
+                CU_ASSERT_PTR_NOT_NULL(strstr(r.err, "efifb is built into kernel 6.1.0-test (modules.builtin)"));
+                CU_ASSERT_PTR_NOT_NULL(strstr(r.err, "--vfio"));
+        }
+        CU_ASSERT_FALSE(exists_at(root, "etc/modprobe.d/gpuhook-blacklist-efifb.conf"));
+        run_free(&r);
+        tmpdir_free(root);
+
+        /* no module index at all */
+        root = tmpdir_new();
+        CU_ASSERT_EQUAL(run_ctl(&r, 1, "blacklist", "--root", root, "nouveau", NULL), 1);
+        CU_ASSERT_PTR_NOT_NULL(strstr(r.err, "has no module index"));
+        CU_ASSERT_EQUAL(run_ctl(&r, 0, "blacklist", "--root", root, "--force", "nouveau", NULL), 0);
+        CU_ASSERT(exists_at(root, "etc/modprobe.d/gpuhook-blacklist-nouveau.conf"));
+        run_free(&r);
+        tmpdir_free(root);
+}
+
+/* --dry-run names every file a run would write, with its mode and content,
+ * and the initramfs image the tool rewrites; and writes none of them. */
+static void test_dry_run_lists_every_file(void) {
+        struct run r = { 0 }, wet = { 0 };
+        char *dry = root_with("/usr/sbin/update-initramfs"), *real = root_with("/usr/sbin/update-initramfs");
+        _cleanup_free_ char *boot = at(dry, "boot"), *boot2 = at(real, "boot");
+        CU_ASSERT_EQUAL(mkdir_p(boot, 0755), 0);
+        CU_ASSERT_EQUAL(mkdir_p(boot2, 0755), 0);
+        free(write_tmp(boot, "initrd.img-6.1.0-test", "x"));
+        CU_ASSERT_EQUAL(run_ctl(&r, 0, "blacklist", "--root", dry, "--dry-run", "--vfio", "10de:1db4", NULL), 0);
+        CU_ASSERT_EQUAL(run_ctl(&wet, 0, "blacklist", "--root", real, "--vfio", "10de:1db4", NULL), 0);
+        /* every "Wrote X" of the real run is a "Would write X" of the dry one */
+        int wrote = 0;
+        for (const char *p = wet.out; (p = strstr(p, "Wrote ")); p++) {
+                size_t n = strcspn(p + 6, "\n");
+                _cleanup_free_ char *rel = strndup(p + 6 + strlen(real), n - strlen(real));
+                _cleanup_free_ char *want = strdup_printf("Would write %s%s (mode", dry, rel);
+                CU_ASSERT_PTR_NOT_NULL(strstr(r.out, want));
+                wrote++;
+        }
+        CU_ASSERT_EQUAL(wrote, 2); /* the modprobe.d file and the initramfs-tools hook */
+        _cleanup_free_ char *img = strdup_printf("%s/boot/initrd.img-6.1.0-test", dry);
+        CU_ASSERT_PTR_NOT_NULL(strstr(r.out, img));
+        CU_ASSERT_FALSE(exists_at(dry, "etc/modprobe.d/gpuhook-vfio.conf"));
+        run_free(&r);
+        run_free(&wet);
+        tmpdir_free(dry);
+        tmpdir_free(real);
+}
+
 CUNIT_MAIN("cli-blacklist",
            T(setup),
            T(test_dry_run_changes_nothing),
@@ -197,4 +280,6 @@ CUNIT_MAIN("cli-blacklist",
            T(test_foreign_file_is_never_touched),
            T(test_no_initramfs_tool_warns),
            T(test_vfio_ids_initramfs_tools),
-           T(test_vfio_ids_dracut))
+           T(test_vfio_ids_dracut),
+           T(test_unknown_and_builtin_drivers),
+           T(test_dry_run_lists_every_file))

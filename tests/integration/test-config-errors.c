@@ -198,9 +198,58 @@ static void test_ctl_check_lists_every_error(void) {
         testhost_free(t);
 }
 
+/* gpuhookctl check: each error says what to do, on its own line as
+ * FILE:LINE: what; fix. A file of garbage stays a bounded report. */
+static void test_ctl_check_fix_per_error_bounded(void) {
+        struct testhost *t = testhost_new("v100");
+        _cleanup_free_ char *ctl = strdup_printf("%s/cli/gpuhookctl", testhost_build_root()), *path = NULL;
+        if (access(ctl, X_OK) < 0) {
+                printf("\n  note: skipped, gpuhookctl is not built\n");
+                testhost_free(t);
+                return;
+        }
+        const char *check[] = { ctl, "check", NULL };
+        testhost_config(t, BROKEN);
+        path = conf_path(t);
+        testhost_run(t, NULL, check);
+        _cleanup_free_ char *l3 = strdup_printf("gpuhook config: %s:3: unknown key 'placment'; did you mean 'placement'?\n", path);
+        _cleanup_free_ char *l7 = strdup_printf("gpuhook config: %s:7: bad value '0' for lock_timeout (expected whole seconds from 1 to 3600); change the value",
+                                                path);
+        if (!strstr(t->out, l3) || !strstr(t->out, l7))
+                fprintf(stderr, "check:\n%s\n", t->out);
+        CU_ASSERT_PTR_NOT_NULL(strstr(t->out, l3));
+        CU_ASSERT_PTR_NOT_NULL(strstr(t->out, l7));
+        /* a key nothing is near: the list of keys */
+        testhost_config(t, "zzzz = 1\n");
+        testhost_run(t, NULL, check);
+        CU_ASSERT_PTR_NOT_NULL(strstr(t->out, ":1: unknown key 'zzzz'; the keys are placement, lock_timeout,"));
+
+        /* 150 bad lines: 100 listed, the rest counted; the hook's one line counts all */
+        struct strbuf text = { 0 };
+        for (unsigned i = 0; i < 150; i++)
+                strbuf_appendf(&text, "garbage line %u\n", i);
+        testhost_config(t, strbuf_str(&text));
+        strbuf_free(&text);
+        testhost_run(t, NULL, check);
+        CU_ASSERT_EQUAL(count_lines(t->out) > 0, 1);
+        size_t listed = 0;
+        for (const char *p = t->out; (p = strstr(p, "expected 'key = value'")); p++)
+                listed++;
+        CU_ASSERT_EQUAL(listed, 100);
+        CU_ASSERT_PTR_NOT_NULL(strstr(t->out, "gpuhook config: 50 more errors after the first 100"));
+        CU_ASSERT_EQUAL(t->status, 1);
+        _cleanup_free_ char *xml = mdev_domain();
+        testhost_hook(t, xml, "vm1", "prepare", "begin");
+        _cleanup_free_ char *head = strdup_printf("%s has 150 errors: ", path);
+        CU_ASSERT_PTR_NOT_NULL(strstr(t->err, head));
+        CU_ASSERT_EQUAL(count_lines(t->err), 1);
+        testhost_free(t);
+}
+
 CUNIT_MAIN("config-errors",
            T(test_domain_without_gpu_starts),
            T(test_gpu_domain_refused_naming_every_bad_line),
            T(test_single_error_message),
            T(test_release_after_config_broke),
-           T(test_ctl_check_lists_every_error))
+           T(test_ctl_check_lists_every_error),
+           T(test_ctl_check_fix_per_error_bounded))

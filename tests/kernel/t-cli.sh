@@ -76,3 +76,44 @@ test_reconcile_leaves_running_vm_alone() {
   destroy vm1
   expect_no_mdev "$u"
 }
+
+# libvirt runs no hook for hot-plug: an mdev added with `virsh attach-device`
+# is invisible to the hook, and `gpuhookctl status` shows it with the domain
+# that uses it, as not gpuhook's.
+test_status_shows_hotplugged_foreign_mdev() {
+  local u; u=$(new_uuid)
+  # pci.0 of this machine type takes no hot-plug in the bed (QEMU: "Bus
+  # 'pci.0' does not support hotplugging"); a pci-bridge does
+  define vm1 "<controller type='pci' index='1' model='pci-bridge'/>"
+  start_ok vm1
+  echo "$u" > /sys/class/mdev_bus/$MTTY/mdev_supported_types/mtty-1/create || fail "cannot create $u by hand"
+  # on the bridge: libvirt would pick pci.0, which refuses hot-plug here
+  printf "%s" "$(hd_mdev "$u" | sed "s|</source>|</source><address type='pci' domain='0x0000' bus='0x01' slot='0x01' function='0x0'/>|")" > /tmp/hd.xml
+  ok timeout 120 virsh attach-device vm1 /tmp/hd.xml --live
+  ok gpuhookctl status
+  expect_contains "gpuhookctl status" "$OUT" "not gpuhook's"
+  echo "$OUT" | grep "$u" | grep -q "^vm1 " || fail "status does not name vm1 as the user of $u: $OUT"
+  ok gpuhookctl held
+  destroy vm1
+  expect_mdev "$u"
+  echo 1 > "/sys/bus/mdev/devices/$u/remove"
+}
+
+# The host-wide switch: off, a VM whose mdev only gpuhook would create does
+# not start (libvirt's own error, nothing from gpuhook); on again, it starts.
+test_disable_leaves_start_to_libvirt() {
+  local u; u=$(new_uuid)
+  define vm1 "$(hd_mdev "$u")" "$(meta_mdev "$u" mtty-1)"
+  trap "gpuhookctl enable >/dev/null 2>&1" EXIT
+  ok gpuhookctl disable --reason kernel-bed
+  start_fails vm1
+  expect_not_contains "virsh start while disabled" "$START_ERR" "gpuhook:"
+  expect_no_mdev "$u"
+  ok gpuhookctl status
+  expect_contains "gpuhookctl status" "$OUT" "switched off"
+  ok gpuhookctl enable
+  start_ok vm1
+  expect_mdev "$u"
+  destroy vm1
+  expect_no_mdev "$u"
+}
