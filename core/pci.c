@@ -142,9 +142,21 @@ static int release_console(struct jit_state *s) {
         return r;
 }
 
+/* Where the host has M: its driver and its own driver_override, which
+ * release gives back. */
+static int record_home(const struct group_member *m, struct ledger_entry *e) {
+        char override[MDEV_NAME_MAX + 1] = "";
+        int r = pci_override_get(m->bdf, override, sizeof(override));
+        if (r < 0)
+                return log_fail(r, "cannot read driver_override of %s: %s", m->bdf, strerror(-r));
+        snprintf(e->id, sizeof(e->id), "%s", m->bdf);
+        snprintf(e->driver, sizeof(e->driver), "%s", m->driver);
+        snprintf(e->override, sizeof(e->override), "%s", driver_name_valid(override) ? override : "");
+        return 0;
+}
+
 static int take(struct jit_state *s, const struct group_member *m) {
         struct ledger_entry e = { .kind = LEDGER_PCI, .state = LEDGER_PENDING };
-        char override[MDEV_NAME_MAX + 1] = "";
         size_t idx;
         int r;
 
@@ -165,12 +177,8 @@ static int take(struct jit_state *s, const struct group_member *m) {
          * to vfio-pci would hand the guest a bare function. */
         if (streq(m->driver, "vfio-pci") || (*m->driver && pci_is_vfio_device(m->bdf)))
                 return 0;
-        r = pci_override_get(m->bdf, override, sizeof(override));
-        if (r < 0)
-                return log_fail(r, "cannot read driver_override of %s: %s", m->bdf, strerror(-r));
-        snprintf(e.id, sizeof(e.id), "%s", m->bdf);
-        snprintf(e.driver, sizeof(e.driver), "%s", m->driver);
-        snprintf(e.override, sizeof(e.override), "%s", driver_name_valid(override) ? override : "");
+        if ((r = record_home(m, &e)) < 0)
+                return r;
         if ((r = jit_record(s, &e, &idx)) < 0)
                 return r;
         jit_fault_point("pci-recorded");
@@ -199,7 +207,6 @@ static int take(struct jit_state *s, const struct group_member *m) {
  * release, which libvirt runs after it has freed the function. */
 static int watch(struct jit_state *s, const struct group_member *m) {
         struct ledger_entry e = { .kind = LEDGER_PCI, .state = LEDGER_DONE };
-        char override[MDEV_NAME_MAX + 1] = "";
         size_t idx;
         int r;
 
@@ -215,12 +222,8 @@ static int watch(struct jit_state *s, const struct group_member *m) {
          * (virPCIDeviceBindToStub: "already bound", no unbind_from_stub). */
         if (streq(m->driver, "vfio-pci"))
                 return 0;
-        r = pci_override_get(m->bdf, override, sizeof(override));
-        if (r < 0)
-                return log_fail(r, "cannot read driver_override of %s: %s", m->bdf, strerror(-r));
-        snprintf(e.id, sizeof(e.id), "%s", m->bdf);
-        snprintf(e.driver, sizeof(e.driver), "%s", m->driver);
-        snprintf(e.override, sizeof(e.override), "%s", driver_name_valid(override) ? override : "");
+        if ((r = record_home(m, &e)) < 0)
+                return r;
         /* libvirt's detach writes driver_override=vfio-pci (virpci.c,
          * virPCIDeviceBindWithDriverOverride): the state release checks for. */
         snprintf(e.left, sizeof(e.left), "vfio-pci");

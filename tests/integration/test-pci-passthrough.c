@@ -95,6 +95,55 @@ static void test_managed_yes_stays_libvirts(void) {
         testhost_free(t);
 }
 
+/* libvirt's side of a managed='yes' hostdev, done by hand: its detach
+ * (virPCIDeviceBindWithDriverOverride: driver_override, unbind, probe) and,
+ * when REATTACH, its reattach (override cleared, reprobe). libvirt 9.0
+ * skips the reattach of a function it once found on vfio-pci for a
+ * managed='no' domain (docs/pci-passthrough.md); release then gives the
+ * function back itself, and changes nothing when libvirt did. */
+static void libvirt_detach(struct testhost *t, const char *bdf) {
+        CU_ASSERT_EQUAL(testhost_sh(t, NULL,
+                                    "d=/sys/bus/pci/devices/%s; printf vfio-pci > $d/driver_override; "
+                                    "printf %s > $d/driver/unbind; printf %s > /sys/bus/pci/drivers_probe",
+                                    bdf, bdf, bdf),
+                        0);
+}
+
+static void libvirt_reattach(struct testhost *t, const char *bdf) {
+        CU_ASSERT_EQUAL(testhost_sh(t, NULL,
+                                    "d=/sys/bus/pci/devices/%s; printf %s > $d/driver/unbind; "
+                                    "printf '\\n' > $d/driver_override; printf %s > /sys/bus/pci/drivers_probe",
+                                    bdf, bdf, bdf),
+                        0);
+}
+
+static void test_managed_yes_given_back_when_libvirt_does_not(void) {
+        for (int reattach = 0; reattach < 2; reattach++) {
+                struct testhost *t = testhost_new("desktop-rtx");
+                _cleanup_free_ char *dev = testhost_pci_hostdev(RTX, "yes"), *xml = domain(dev, NULL);
+
+                CU_ASSERT_EQUAL(testhost_hook(t, xml, "pcivm", "prepare", "begin"), 0);
+                libvirt_detach(t, RTX);
+                ASSERT_DRIVER(t, RTX, "vfio-pci");
+                if (reattach) {
+                        libvirt_reattach(t, RTX);
+                        ASSERT_DRIVER(t, RTX, "nvidia");
+                }
+                int before = testhost_writes_matching(t, RTX "/");
+                CU_ASSERT_EQUAL(testhost_hook(t, xml, "pcivm", "release", "end"), 0);
+                if (t->status)
+                        fprintf(stderr, "release: %s\n", t->err);
+                for (size_t i = 0; i < ELEMENTSOF(rtx_functions); i++) {
+                        ASSERT_DRIVER(t, rtx_functions[i].bdf, rtx_functions[i].driver);
+                        assert_override_unset(t, rtx_functions[i].bdf);
+                }
+                if (reattach) /* libvirt gave it back: gpuhook writes nothing to it */
+                        CU_ASSERT_EQUAL(testhost_writes_matching(t, RTX "/"), before);
+                CU_ASSERT_FALSE(ledger_exists(t));
+                testhost_free(t);
+        }
+}
+
 static void test_no_acs_group_refused_then_allowed(void) {
         struct testhost *t = testhost_new("noacs");
         _cleanup_free_ char *dev = testhost_pci_hostdev("0000:01:00.0", "no"), *xml = domain(dev, NULL);
@@ -265,6 +314,7 @@ static void test_missing_device_and_no_iommu_messages(void) {
 CUNIT_MAIN("pci-passthrough",
            T(test_whole_group_to_vfio_and_back),
            T(test_managed_yes_stays_libvirts),
+           T(test_managed_yes_given_back_when_libvirt_does_not),
            T(test_no_acs_group_refused_then_allowed),
            T(test_allow_devices_in_config),
            T(test_boot_console_refused_then_released_and_restored),

@@ -212,3 +212,32 @@ expect_home() {
     [ "$now" = "$was" ] || fail "$what: $b is not back where the host had it: was '$was', now '$now'"
   done
 }
+
+# The hook libvirt runs, replaced by a wrapper that sets gpuhook's test
+# variables (libvirt gives hooks a scrubbed environment): hook_env 'VAR=val ...' [OP]
+# sets them only for OP (prepare, release, ...). hook_restore puts the
+# platform's symlink back; hook_remove takes the hook away (control tests).
+hook_env() {
+  local vars=$1 op=${2:-}
+  rm -f "$HOOK_LINK"
+  {
+    echo '#!/bin/sh'
+    if [ -n "$op" ]; then
+      echo "[ \"\$2\" = $op ] && export $vars"
+    else
+      echo "export $vars"
+    fi
+    echo "exec $HOOK_TARGET \"\$@\""
+  } > "$HOOK_LINK"
+  chmod 755 "$HOOK_LINK"
+}
+hook_restore() {
+  rm -f "$HOOK_LINK"
+  ln -s "$HOOK_TARGET" "$HOOK_LINK"
+}
+hook_remove() {
+  rm -f "$HOOK_LINK"
+}
+
+# Every platform sets HOOK_LINK (the hook in libvirt's qemu.d) and HOOK_TARGET
+# (what it runs) in platform_setup.

@@ -121,31 +121,7 @@ platform_teardown() {
   done
 }
 
-# The hook libvirt runs, replaced by a wrapper that sets gpuhook's test
-# variables (libvirt gives hooks a scrubbed environment): hook_env 'VAR=val ...' [OP]
-# sets them only for OP (prepare, release, ...). hook_restore puts the
-# package's symlink back; hook_remove takes the hook away (control tests).
-hook_env() {
-  local vars=$1 op=${2:-}
-  rm -f "$HOOK_LINK"
-  {
-    echo '#!/bin/sh'
-    if [ -n "$op" ]; then
-      echo "[ \"\$2\" = $op ] && export $vars"
-    else
-      echo "export $vars"
-    fi
-    echo "exec $HOOK_TARGET \"\$@\""
-  } > "$HOOK_LINK"
-  chmod 755 "$HOOK_LINK"
-}
-hook_restore() {
-  rm -f "$HOOK_LINK"
-  ln -s "$HOOK_TARGET" "$HOOK_LINK"
-}
-hook_remove() {
-  rm -f "$HOOK_LINK"
-}
+# hook_env, hook_restore, hook_remove: lib.sh (on HOOK_LINK and HOOK_TARGET).
 
 # udev for the scenarios that need its events: libvirt's node-device driver
 # learns of new and removed devices (mdevs) only from udev's netlink

@@ -129,25 +129,4 @@ platform_teardown() {
   rm -rf "$SIM_TMP"
 }
 
-# As in platform-bed.sh.
-hook_env() {
-  local vars=$1 op=${2:-}
-  rm -f "$HOOK_LINK"
-  {
-    echo '#!/bin/sh'
-    if [ -n "$op" ]; then
-      echo "[ \"\$2\" = $op ] && export $vars"
-    else
-      echo "export $vars"
-    fi
-    echo "exec $HOOK_TARGET \"\$@\""
-  } > "$HOOK_LINK"
-  chmod 755 "$HOOK_LINK"
-}
-hook_restore() {
-  rm -f "$HOOK_LINK"
-  ln -s "$HOOK_TARGET" "$HOOK_LINK"
-}
-hook_remove() {
-  rm -f "$HOOK_LINK"
-}
+# hook_env, hook_restore, hook_remove: lib.sh.
