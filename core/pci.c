@@ -120,9 +120,24 @@ static int refuse_if_held(const struct member_decision *dec, size_t n) {
 }
 
 static int release_console(struct jit_state *s) {
-        struct console_binding *b = NULL;
+        struct console_binding *b = NULL, dm;
         size_t n = 0;
         int r = console_bindings_load(&b, &n);
+
+        /* Single-GPU passthrough: the display manager lets go of the GPU
+         * before the consoles do; it is restored after them (undo runs in
+         * reverse). */
+        if (r >= 0 && s->cfg->stop_display_manager && console_display_manager(&dm) > 0) {
+                struct console_binding *nb = reallocarray(b, n + 1, sizeof(*b));
+                if (!nb) {
+                        free(b);
+                        return -ENOMEM;
+                }
+                b = nb;
+                memmove(&b[1], &b[0], n * sizeof(*b));
+                b[0] = dm;
+                n++;
+        }
 
         for (size_t i = 0; i < n && r >= 0; i++) {
                 struct ledger_entry e = { .kind = LEDGER_CONSOLE, .state = LEDGER_PENDING };

@@ -40,6 +40,7 @@ cat > "$out/config.h" <<'H'
 #define GPUHOOK_UPDATE_INITRAMFS_PATH "/nonexistent/update-initramfs"
 #define GPUHOOK_DRACUT_PATH "/nonexistent/dracut"
 #define GPUHOOK_CHROOT_PATH "/nonexistent/chroot"
+#define GPUHOOK_SYSTEMCTL_PATH "/nonexistent/systemctl"
 H
 
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"

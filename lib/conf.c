@@ -173,6 +173,10 @@ static int set_allow_boot_console(struct gpuhook_config *c, const char *v, const
         return parse_bool(v, &c->allow_boot_console, why);
 }
 
+static int set_stop_display_manager(struct gpuhook_config *c, const char *v, const char **why) {
+        return parse_bool(v, &c->stop_display_manager, why);
+}
+
 static int set_bind_timeout(struct gpuhook_config *c, const char *v, const char **why) {
         return parse_seconds(v, 600, &c->bind_timeout_ms, why);
 }
@@ -196,6 +200,7 @@ static const struct {
         { "companion_classes", set_companion_classes },
         { "allow_devices", set_allow_devices },
         { "allow_boot_console", set_allow_boot_console },
+        { "stop_display_manager", set_stop_display_manager },
         { "bind_timeout", set_bind_timeout },
         { "handover_timeout", set_handover_timeout },
 };

@@ -28,6 +28,7 @@ struct gpuhook_config {
         char **allow_devices;       /* BDFs that may be taken from a shared IOMMU group */
         size_t n_allow_devices;
         bool allow_boot_console;
+        bool stop_display_manager; /* single-GPU passthrough: stop display-manager.service with the console */
         unsigned bind_timeout_ms;   /* each driver (un)bind step */
         /* How long a start waits for a stopping domain to release what it
          * needs (libvirt frees a stopping domain's hostdevs before its

@@ -80,7 +80,9 @@ static int parse_entry(xmlNodePtr n, struct ledger_entry *e) {
         } else if (k == LEDGER_CONSOLE) {
                 _cleanup_free_ char *type = xml_prop(n, "type"), *driver = xml_prop(n, "driver");
                 id = xml_prop(n, "name");
-                if (!id || !mdev_type_id_valid(id) || !type || (!streq(type, "vtcon") && !streq(type, "framebuffer")) ||
+                if (!id || !mdev_type_id_valid(id) || !type || (!streq(type, "vtcon") && !streq(type, "framebuffer") && !streq(type, "service")) ||
+                    /* the one unit gpuhook stops (plugin/console.c): a ledger never names another */
+                    (streq(type, "service") && !streq(id, "display-manager.service")) ||
                     (driver && *driver && !driver_name_valid(driver)))
                         return -EINVAL;
                 copy_field(e->type, sizeof(e->type), type);

@@ -116,7 +116,7 @@ int pci_policy_decide(const struct pci_policy *policy, const struct pci_listed *
                                         m->bdf, m->sriov_numvfs, m->sriov_numvfs == 1 ? "" : "s", *m->vfs ? m->vfs : "none listed");
 
                 if (m->boot_vga && !policy->allow_boot_console && d[i].fate != FATE_LEAVE)
-                        return log_fail(-EPERM, "%s drives the host's boot console (boot_vga); detaching it blanks the host's screen: use another GPU, or allow it with <gpuhook:pci address='%s' allow-boot-console='yes'/> in the domain metadata or allow_boot_console = yes in gpuhook.conf",
+                        return log_fail(-EPERM, "%s drives the host's boot console (boot_vga); detaching it blanks the host's screen: use another GPU, or allow it with <gpuhook:pci address='%s' allow-boot-console='yes'/> in the domain metadata or allow_boot_console = yes in gpuhook.conf; if it is the host's only GPU, see single-GPU passthrough (stop_display_manager, docs/single-gpu.md)",
                                         m->bdf, m->bdf);
         }
         *ret = TAKE_PTR(d);

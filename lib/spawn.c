@@ -242,6 +242,7 @@ static const struct {
         { "update-initramfs", GPUHOOK_UPDATE_INITRAMFS_PATH },
         { "dracut", GPUHOOK_DRACUT_PATH },
         { "chroot", GPUHOOK_CHROOT_PATH },
+        { "systemctl", GPUHOOK_SYSTEMCTL_PATH },
 };
 
 const char *helper_path(const char *prog) {

@@ -19,7 +19,7 @@ int spawn_run_input(char *const argv[], const char *input, size_t input_len, uns
 
 /* The absolute path fixed at build time (meson -Dmdevctl_path=... etc.) of a
  * helper gpuhook runs: "mdevctl", "modprobe", "update-initramfs", "dracut",
- * "chroot"; NULL for any other name. Never PATH. */
+ * "chroot", "systemctl"; NULL for any other name. Never PATH. */
 const char *helper_path(const char *prog);
 /* helper_path(PROG), malloc'd, when it is an executable file; NULL otherwise.
  * A test build looks in $PATH first, for any name (gpuhook-sim's stand-ins,

@@ -4,11 +4,20 @@
 #include "console.h"
 #include "log.h"
 #include "pci-bind.h"
+#include "spawn.h"
 #include "sysfs.h"
 #include "validate.h"
 
 #define SYSFS_VTCONSOLE "/sys/class/vtconsole"
 #define SYSFS_PLATFORM_DRIVERS "/sys/bus/platform/drivers"
+/* systemd.special(7): "display-manager.service: The display manager
+ * service. Usually, this should be aliased (symlinked) to gdm.service or a
+ * similar display manager service." (Debian's gdm3, sddm and lightdm units
+ * carry Alias=display-manager.service.) */
+#define DISPLAY_MANAGER_UNIT "display-manager.service"
+/* Stopping a desktop session may take a while (a display manager waits for
+ * its session to end); systemd's own default stop timeout is 90 s. */
+#define DISPLAY_MANAGER_TIMEOUT_MS 90000u
 
 static const struct {
         const char *driver, *device;
@@ -67,6 +76,34 @@ int console_bindings_load(struct console_binding **ret, size_t *ret_n) {
         return 0;
 }
 
+/* systemctl VERB UNIT: its exit status, or a negative errno. */
+static int systemctl(const char *verb, const char *unit, unsigned timeout_ms, char **ret_err) {
+        _cleanup_free_ char *path = find_program("systemctl");
+        if (!path)
+                return -ENOENT;
+        char *argv[] = { path, (char *)verb, "--quiet", (char *)unit, NULL };
+        return spawn_run(argv, timeout_ms, NULL, ret_err);
+}
+
+int console_display_manager(struct console_binding *ret) {
+        /* is-active exits 0 only for an active unit (man systemctl); a host
+         * without systemd or without a display manager has nothing to stop. */
+        if (systemctl("is-active", DISPLAY_MANAGER_UNIT, 10000, NULL) != 0)
+                return 0;
+        *ret = (struct console_binding){ 0 };
+        snprintf(ret->kind, sizeof(ret->kind), "service");
+        snprintf(ret->name, sizeof(ret->name), DISPLAY_MANAGER_UNIT);
+        return 1;
+}
+
+static int service_op(const struct console_binding *b, const char *verb) {
+        _cleanup_free_ char *err = NULL;
+        int r = systemctl(verb, b->name, DISPLAY_MANAGER_TIMEOUT_MS, &err);
+        if (r > 0)
+                log_warning("systemctl %s %s: exit %d: %s", verb, b->name, r, first_line(err));
+        return r > 0 ? -EIO : r;
+}
+
 static int vtcon_bind(const char *name, const char *value, unsigned timeout_ms) {
         _cleanup_free_ char *p = sysfs_path(SYSFS_VTCONSOLE, name, "bind", NULL);
         return p ? sysfs_write_bounded(p, value, timeout_ms) : -errno;
@@ -80,16 +117,30 @@ static int fb_driver_op(const struct console_binding *b, const char *op, unsigne
 int console_release(const struct console_binding *b, unsigned timeout_ms) {
         int r;
         log_info("releasing host console %s", b->name);
+        if (streq(b->kind, "service")) {
+                r = service_op(b, "stop");
+                if (r < 0)
+                        return log_fail(r, "cannot stop %s for single-GPU passthrough: %s; see `journalctl -u %s`, or stop it by hand before the VM",
+                                        b->name, strerror(-r), b->name);
+                return 0;
+        }
         r = streq(b->kind, "vtcon") ? vtcon_bind(b->name, "0", timeout_ms) : fb_driver_op(b, "unbind", timeout_ms);
         if (r < 0)
-                return log_fail(r, "cannot release the host console (%s): %s; stop the display manager first", b->name,
-                                strerror(-r));
+                return log_fail(r, "cannot release the host console (%s): %s; stop the display manager first (stop_display_manager = yes in gpuhook.conf does it for you)",
+                                b->name, strerror(-r));
         return 0;
 }
 
 int console_restore(const struct console_binding *b, unsigned timeout_ms) {
         int r;
         log_info("restoring host console %s", b->name);
+        if (streq(b->kind, "service")) {
+                r = service_op(b, "start");
+                if (r < 0)
+                        return log_fail(r, "cannot start %s again after single-GPU passthrough: %s; run `systemctl start %s`",
+                                        b->name, strerror(-r), b->name);
+                return 0;
+        }
         if (streq(b->kind, "vtcon"))
                 r = vtcon_bind(b->name, "1", timeout_ms);
         else {

@@ -46,6 +46,7 @@
 #include <json-c/json.h>
 
 #include "driver.h"
+#include "fastpath.h"
 #include "log.h"
 #include "mdev.h"
 #include "nvidia.h"
@@ -395,6 +396,12 @@ static int run(int argc, char **argv) {
                 fprintf(stderr, "gpuhook-callout: usage: -t TYPE -e EVENT -a ACTION -s STATE -u UUID -p PARENT (run by mdevctl)\n");
                 return EXIT_NOT_MINE;
         }
+        /* `gpuhookctl disable` (or a cloud's hands-off switch): mdevctl goes
+         * on as if gpuhook were not installed. */
+        _cleanup_free_ char *marker = hook_switch_path();
+        bool untrusted = false;
+        if (marker && hook_switched_off(marker, &untrusted))
+                return EXIT_NOT_MINE;
         /* Only names that can be paths of this parent's types get further. */
         if (!a.type || !mdev_type_id_valid(a.type) || !a.parent || !mdev_parent_name_valid(a.parent) ||
             (a.uuid && !uuid_valid(a.uuid)))

@@ -147,6 +147,23 @@ static void test_callout_malformed_device_json(void) {
         testhost_free(t);
 }
 
+/* Switched off (`gpuhookctl disable`, a cloud node): the callout says "not
+ * mine" to everything, so mdevctl goes on as without gpuhook; switched on
+ * again, it checks as before. */
+static void test_callout_hands_off_when_switched_off(void) {
+        struct testhost *t = testhost_new("t4");
+        _cleanup_free_ char *dir = strdup_printf("%s/etc/gpuhook", t->dir), *marker = strdup_printf("%s/disabled", dir);
+        CU_ASSERT_EQUAL(mkdir_p(dir, 0755), 0);
+        CU_ASSERT_EQUAL(write_file_atomic(marker, "by test\n", 8, 0644), 0);
+        CU_ASSERT_EQUAL(callout(t, "nonsense", "nvidia-222", "pre", "start", "none"), 2);
+        CU_ASSERT_STRING_EQUAL(t->err ? t->err : "", "");
+        CU_ASSERT_EQUAL(unlink(marker), 0);
+        CU_ASSERT_EQUAL(callout(t, "nonsense", "nvidia-222", "pre", "start", "none"), 1);
+        assert_one_line(t, "the device JSON on stdin is not valid JSON (");
+        CU_ASSERT_EQUAL(testhost_writes_matching(t, "/sys"), 0);
+        testhost_free(t);
+}
+
 /* mdevctl writes the whole JSON before it reads the callout's status, and
  * ignores a callout that stopped reading early: the callout must drain a
  * huge input, then refuse it, or the veto is lost. */
@@ -269,4 +286,5 @@ CUNIT_MAIN("callout",
            T(test_callout_bad_values_through_mdevctl),
            T(test_mdevctl_never_passes_non_string_values),
            T(test_callout_define_on_full_parent),
+           T(test_callout_hands_off_when_switched_off),
            T(test_callout_one_type_rule_only_at_start))

@@ -2,7 +2,9 @@
 /* PCI passthrough just in time, through the real hook on simulated hosts:
  * whole IOMMU groups, companions, the boot console, holders, and every
  * original driver given back. */
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "cunit-run.h"
@@ -209,6 +211,75 @@ static void test_boot_console_refused_then_released_and_restored(void) {
         testhost_free(t);
 }
 
+/* A systemctl stand-in first in the sim's PATH (test builds look helpers up
+ * there first): display-manager.service is active while .sim/dm-active
+ * exists; every call is logged to .sim/systemctl.log. */
+static void fake_systemctl(struct testhost *t, bool active) {
+        _cleanup_free_ char *bin = strdup_printf("%s/.sim/bin/systemctl", t->dir),
+                            *flag = strdup_printf("%s/.sim/dm-active", t->dir);
+        FILE *f = fopen(bin, "w");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+        fprintf(f, "#!/bin/sh\n"
+                   "d=%s/.sim\n"
+                   "echo \"$*\" >> $d/systemctl.log\n"
+                   "case \"$1 $3\" in\n"
+                   "'is-active display-manager.service') [ -e $d/dm-active ] ;;\n"
+                   "'stop display-manager.service') rm -f $d/dm-active ;;\n"
+                   "'start display-manager.service') : > $d/dm-active ;;\n"
+                   "*) exit 5 ;;\n"
+                   "esac\n",
+                t->dir);
+        fclose(f);
+        CU_ASSERT_EQUAL(chmod(bin, 0755), 0);
+        if (active)
+                CU_ASSERT_EQUAL(close(open(flag, O_CREAT | O_WRONLY, 0644)), 0);
+}
+
+static char *systemctl_log(struct testhost *t) {
+        _cleanup_free_ char *p = strdup_printf("%s/.sim/systemctl.log", t->dir);
+        char *text = NULL;
+        return read_text_file(p, 4096, &text) < 0 ? strdup("") : text;
+}
+
+/* Single-GPU passthrough: the only GPU drives the console. With
+ * stop_display_manager = yes the display manager is stopped first, the
+ * consoles let go, the GPU goes to vfio-pci; release gives all of it back,
+ * the display manager last. Without the key, systemctl is never run. */
+static void test_single_gpu_stops_and_restarts_display_manager(void) {
+        for (int stop = 0; stop < 2; stop++) {
+                struct testhost *t = testhost_new("desktop-rtx");
+                _cleanup_free_ char *dev = testhost_pci_hostdev(IGPU, "no"),
+                                    *xml = domain(dev, "<gpuhook:pci address='" IGPU "' allow-boot-console='yes'/>");
+                fake_systemctl(t, true);
+                if (stop)
+                        testhost_config(t, "stop_display_manager = yes\n");
+
+                CU_ASSERT_EQUAL(testhost_hook(t, xml, "pcivm", "prepare", "begin"), 0);
+                if (t->status)
+                        fprintf(stderr, "prepare (single GPU): %s\n", t->err);
+                ASSERT_DRIVER(t, IGPU, "vfio-pci");
+                _cleanup_free_ char *vt = testhost_read(t, "/sys/class/vtconsole/vtcon1/bind");
+                CU_ASSERT_STRING_EQUAL(vt ? vt : "", "0");
+                _cleanup_free_ char *log1 = systemctl_log(t);
+                CU_ASSERT_STRING_EQUAL(log1, stop ? "is-active --quiet display-manager.service\n"
+                                                    "stop --quiet display-manager.service"
+                                                  : "");
+
+                CU_ASSERT_EQUAL(testhost_hook(t, xml, "pcivm", "release", "end"), 0);
+                ASSERT_DRIVER(t, IGPU, "i915");
+                _cleanup_free_ char *vt2 = testhost_read(t, "/sys/class/vtconsole/vtcon1/bind");
+                CU_ASSERT_STRING_EQUAL(vt2 ? vt2 : "", "1");
+                CU_ASSERT_TRUE(testhost_exists(t, "/sys/bus/platform/drivers/efi-framebuffer/efi-framebuffer.0"));
+                _cleanup_free_ char *log2 = systemctl_log(t);
+                CU_ASSERT_STRING_EQUAL(log2, stop ? "is-active --quiet display-manager.service\n"
+                                                    "stop --quiet display-manager.service\n"
+                                                    "start --quiet display-manager.service"
+                                                  : "");
+                CU_ASSERT_FALSE(ledger_exists(t));
+                testhost_free(t);
+        }
+}
+
 static void test_device_in_use_refused_with_holders(void) {
         struct testhost *t = testhost_new("desktop-rtx");
         _cleanup_free_ char *dev = testhost_pci_hostdev(RTX, "no"), *xml = domain(dev, NULL);
@@ -318,6 +389,7 @@ CUNIT_MAIN("pci-passthrough",
            T(test_no_acs_group_refused_then_allowed),
            T(test_allow_devices_in_config),
            T(test_boot_console_refused_then_released_and_restored),
+           T(test_single_gpu_stops_and_restarts_display_manager),
            T(test_device_in_use_refused_with_holders),
            T(test_sigkill_midway_then_release_restores),
            T(test_failed_rebind_left_on_vfio_and_kept),

@@ -278,6 +278,9 @@ static void test_invalid_entries_rejected(void) {
         expect_bad_ledger("<ledger><pci address='0000:41:00.1/../..' driver='' override='' state='done'/></ledger>",
                           "invalid <pci> entry", __LINE__);
         expect_bad_ledger("<ledger><pci address='41:00.1' state='done'/></ledger>", "invalid <pci> entry", __LINE__);
+        /* The display manager is the one unit a ledger may name (single-GPU). */
+        expect_bad_ledger("<ledger><console name='sshd.service' type='service' driver='' state='done'/></ledger>",
+                          "invalid <console> entry", __LINE__);
         expect_bad_ledger("<ledger><pci address='0000:41:00.1' driver='../nvidia' state='done'/></ledger>",
                           "invalid <pci> entry", __LINE__);
         expect_bad_ledger("<ledger><pci address='0000:41:00.1' override='a b' state='done'/></ledger>",
