@@ -8,7 +8,8 @@
 # Prints the guest kernel ("Linux 6.1.0-..."), one line per scenario, and ends
 # with "N passed, N failed"; exits non-zero if any failed (or the bed did not
 # boot). Builds build/ first unless $KERNEL_TEST_NO_BUILD is set (tools/test.sh
-# has just built it).
+# has just built it). The whole boot may take $KERNEL_TEST_TIMEOUT seconds
+# (default 3600: the suite takes about 25 minutes on a busy 2-CPU machine).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,7 +22,7 @@ fi
 
 out=$(mktemp /tmp/kernel-test.XXXXXX)
 trap 'rm -f "$out"' EXIT
-tools/kernel-bed.sh --timeout "${KERNEL_TEST_TIMEOUT:-1800}" -- tests/kernel/run.sh --build build "$@" | tee "$out"
+tools/kernel-bed.sh --timeout "${KERNEL_TEST_TIMEOUT:-3600}" -- tests/kernel/run.sh --build build "$@" | tee "$out"
 rc=${PIPESTATUS[0]}
 
 if ! tail -n 1 "$out" | grep -Eq '^[0-9]+ passed, [0-9]+ failed$'; then
