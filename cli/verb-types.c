@@ -32,6 +32,24 @@ static const struct mdev_type_info *type_in_use(const struct mdev_parent_info *p
         return NULL;
 }
 
+/* The type that blocks P's others: the one in use on P, or, when the rule
+ * holds card-wide (NVIDIA mdev-on-VF: one type across the card's VFs,
+ * plugin/drivers/nvidia-vf.c), on a sibling parent of the same card, which
+ * *ret_on names. */
+static const struct mdev_type_info *type_blocking(const struct host_view *v, const struct mdev_parent_info *p,
+                                                  const char **ret_on) {
+        *ret_on = NULL;
+        if (!p->one_type_at_a_time)
+                return NULL;
+        const struct mdev_type_info *busy = type_in_use(p);
+        for (size_t i = 0; !busy && *p->card && i < v->n_parents; i++) {
+                const struct mdev_parent_info *q = &v->parents[i];
+                if (q != p && streq(q->card, p->card) && (busy = type_in_use(q)))
+                        *ret_on = q->name;
+        }
+        return busy;
+}
+
 static int cmp_type(const void *a, const void *b) {
         return strverscmp(((const struct mdev_type_info *)a)->id, ((const struct mdev_type_info *)b)->id);
 }
@@ -47,7 +65,8 @@ static int mdev_types(struct table *t, struct json_object *arr, size_t *count) {
                 /* Natural order: nvidia-299 before nvidia-1000. */
                 if (p->n_types)
                         qsort(p->types, p->n_types, sizeof(p->types[0]), cmp_type);
-                const struct mdev_type_info *busy = p->one_type_at_a_time ? type_in_use(p) : NULL;
+                const char *busy_on = NULL;
+                const struct mdev_type_info *busy = type_blocking(&v, p, &busy_on);
                 const struct mdev_driver *drv = p->driver;
                 struct json_object *pj = json_object_new_object(), *types = json_object_new_array();
                 json_object_object_add(pj, "parent", json_str(p->name));
@@ -61,7 +80,11 @@ static int mdev_types(struct table *t, struct json_object *arr, size_t *count) {
                         char free_s[16], used_s[16], note[160] = "";
                         snprintf(free_s, sizeof(free_s), "%u", ti->available);
                         snprintf(used_s, sizeof(used_s), "%u", ti->in_use);
-                        if (busy && busy != ti)
+                        bool blocked = busy && (busy_on || busy != ti) && !(busy_on && streq(busy->id, ti->id));
+                        if (blocked && busy_on)
+                                snprintf(note, sizeof(note), "blocked while %s is in use on %s (one type per GPU)", busy->id,
+                                         busy_on);
+                        else if (blocked)
                                 snprintf(note, sizeof(note), "blocked while %s is in use (one type at a time)", busy->id);
                         else if (ti->available == 0)
                                 snprintf(note, sizeof(note), "full");
@@ -74,7 +97,8 @@ static int mdev_types(struct table *t, struct json_object *arr, size_t *count) {
                         json_object_object_add(tj, "description", json_str(desc));
                         json_object_object_add(tj, "available", json_object_new_int((int)ti->available));
                         json_object_object_add(tj, "in_use", json_object_new_int((int)ti->in_use));
-                        json_object_object_add(tj, "blocked_by", json_str(busy && busy != ti ? busy->id : NULL));
+                        json_object_object_add(tj, "blocked_by", json_str(blocked ? busy->id : NULL));
+                        json_object_object_add(tj, "blocked_on", json_str(blocked ? (busy_on ? busy_on : p->name) : NULL));
                         json_object_array_add(types, tj);
                         (*count)++;
                 }

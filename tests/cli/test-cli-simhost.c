@@ -72,6 +72,37 @@ static void test_list_sriov_vfs(void) {
         testhost_free(t);
 }
 
+/* NVIDIA mdev-on-VF (A100): one type across the card's VFs. With an A100-20C
+ * on VF 41:00.4, the sibling VFs' other types say what blocks them and
+ * where, and the other card (81:00.x) is not blocked. */
+static void test_types_a100_sibling_vfs_blocked_by(void) {
+        struct testhost *t = testhost_new("a100-vf");
+        CU_ASSERT_EQUAL(testhost_sh(t, NULL, "mdevctl start -u %s -p 0000:41:00.4 -t nvidia-475", MDEV), 0);
+        CU_ASSERT_EQUAL(ctl_in(t, 0, "types", "--json", NULL), 0);
+        struct json_object *o = json_parse(t->out), *mdev = jget(o, "mdev");
+        size_t checked = 0;
+        for (size_t i = 0; mdev && i < json_object_array_length(mdev); i++) {
+                struct json_object *p = json_object_array_get_idx(mdev, i), *types = jget(p, "types");
+                const char *parent = jstr(p, "parent");
+                for (size_t k = 0; types && k < json_object_array_length(types); k++) {
+                        struct json_object *ty = json_object_array_get_idx(types, k);
+                        if (!streq(parent, "0000:41:00.5") || !streq(jstr(ty, "id"), "nvidia-471"))
+                                continue;
+                        CU_ASSERT_EQUAL(json_object_get_int(jget(ty, "available")), 0);
+                        CU_ASSERT_STRING_EQUAL(jstr(ty, "blocked_by"), "nvidia-475");
+                        CU_ASSERT_STRING_EQUAL(jstr(ty, "blocked_on"), "0000:41:00.4");
+                        checked++;
+                }
+        }
+        CU_ASSERT_EQUAL(checked, 1);
+        json_object_put(o);
+        CU_ASSERT_EQUAL(ctl_in(t, 0, "types", NULL), 0);
+        /* 5 other types on each of 3 sibling VFs */
+        CU_ASSERT_EQUAL(count_lines(t->out, "blocked while nvidia-475 is in use on 0000:41:00.4 (one type per GPU)"), 15);
+        CU_ASSERT_EQUAL(count_lines(t->out, "0000:81:00.4  mdev  nvidia-471  NVIDIA A100-4C   vfio-pci  1     0"), 1);
+        testhost_free(t);
+}
+
 static void test_types_v100_one_type_at_a_time(void) {
         struct testhost *t = testhost_new("v100");
         CU_ASSERT_EQUAL(ctl_in(t, 0, "types", NULL), 0);
@@ -228,6 +259,7 @@ CUNIT_MAIN("cli-simhost",
            T(test_list_companions_desktop),
            T(test_list_sriov_vfs),
            T(test_types_v100_one_type_at_a_time),
+           T(test_types_a100_sibling_vfs_blocked_by),
            T(test_types_other_hosts),
            T(test_sriov_vgpu_types),
            T(test_check_simulated_hosts),
