@@ -117,3 +117,32 @@ test_disable_leaves_start_to_libvirt() {
   destroy vm1
   expect_no_mdev "$u"
 }
+
+# A managed='no' PCI hostdev the admin bound to vfio-pci by hand: gpuhook
+# leaves it alone (it is not gpuhook's), and status says so for the
+# running domain; the admin's binding is theirs to undo.
+test_status_shows_pci_not_prepared_by_gpuhook() {
+  local f
+  local -A home=([$GPU]=$(drv $GPU) [$GPU_AUDIO]=$(drv $GPU_AUDIO) [$GPU_USB]=$(drv $GPU_USB))
+  for f in $GPU $GPU_AUDIO $GPU_USB; do
+    echo vfio-pci > "$(pci $f)/driver_override"
+    echo "$f" > "$(pci $f)/driver/unbind"
+    echo "$f" > /sys/bus/pci/drivers_probe
+    expect_drv $f vfio-pci
+  done
+  define vm1 "$(hd_pci $GPU no)"
+  start_ok vm1
+  ok gpuhookctl status
+  echo "$OUT" | grep "$GPU" | grep -q "not prepared by gpuhook" ||
+    fail "status does not say that $GPU of vm1 is not gpuhook's: $OUT"
+  ok gpuhookctl status --json
+  echo "$OUT" | grep -Eq "\"id\": ?\"$GPU\"" || fail "status --json does not list $GPU: $OUT"
+  destroy vm1
+  for f in $GPU $GPU_AUDIO $GPU_USB; do
+    expect_drv $f vfio-pci # gpuhook gave back nothing it did not take
+    echo > "$(pci $f)/driver_override"
+    echo "$f" > "$(pci $f)/driver/unbind"
+    echo "$f" > /sys/bus/pci/drivers_probe
+    expect_drv $f "${home[$f]}"
+  done
+}
