@@ -39,6 +39,12 @@ static int family(struct strbuf *out, const char *name, const char *type, const 
         return strbuf_appendf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* A family of one sample without labels. */
+static int scalar(struct strbuf *out, const char *name, const char *type, const char *help, unsigned long long value) {
+        int r = family(out, name, type, help);
+        return r < 0 ? r : strbuf_appendf(out, "%s %llu\n", name, value);
+}
+
 static int mdev_metrics(struct strbuf *out, const struct host_view *v) {
         static const char *const names[] = { "gpuhook_mdev_available_instances", "gpuhook_mdev_used_instances" };
         static const char *const helps[] = {
@@ -120,10 +126,9 @@ static int render(struct strbuf *out) {
                 return r;
         r = ctl_switch_read(&sw);
         if (r >= 0) {
-                r = family(out, "gpuhook_enabled", "gauge",
-                           "Whether the hook prepares devices: 1, or 0 after `gpuhookctl disable` (release still gives back).");
-                if (r >= 0)
-                        r = strbuf_appendf(out, "gpuhook_enabled %d\n", sw.off ? 0 : 1);
+                r = scalar(out, "gpuhook_enabled", "gauge",
+                           "Whether the hook prepares devices: 1, or 0 after `gpuhookctl disable` (release still gives back).",
+                           sw.off ? 0 : 1);
         }
         ctl_switch_free(&sw);
         if (r >= 0) {
@@ -137,27 +142,21 @@ static int render(struct strbuf *out) {
         if (r >= 0)
                 r = ledger_metrics(out, cfg, &unreadable);
         if (r >= 0)
-                r = family(out, "gpuhook_ledgers_unreadable", "gauge",
-                           "Ledgers gpuhook cannot read (`gpuhookctl status` names them).");
-        if (r >= 0)
-                r = strbuf_appendf(out, "gpuhook_ledgers_unreadable %u\n", unreadable);
+                r = scalar(out, "gpuhook_ledgers_unreadable", "gauge",
+                           "Ledgers gpuhook cannot read (`gpuhookctl status` names them).", unreadable);
         if (r >= 0) {
                 r = counters_read(cfg->state_dir, &c);
                 if (r < 0)
                         r = log_fail(r, "cannot read %s/counters: %s", cfg->state_dir, strerror(-r));
         }
         if (r >= 0)
-                r = family(out, "gpuhook_prepare_failures_total", "counter",
-                           "Hook prepares that failed (a VM start gpuhook refused) since boot.");
+                r = scalar(out, "gpuhook_prepare_failures_total", "counter",
+                           "Hook prepares that failed (a VM start gpuhook refused) since boot.",
+                           (unsigned long long)c.value[COUNTER_PREPARE_FAILURES]);
         if (r >= 0)
-                r = strbuf_appendf(out, "gpuhook_prepare_failures_total %llu\n",
-                                   (unsigned long long)c.value[COUNTER_PREPARE_FAILURES]);
-        if (r >= 0)
-                r = family(out, "gpuhook_release_failures_total", "counter",
-                           "Hook releases that could not give everything back since boot (`gpuhookctl reconcile` retries).");
-        if (r >= 0)
-                r = strbuf_appendf(out, "gpuhook_release_failures_total %llu\n",
-                                   (unsigned long long)c.value[COUNTER_RELEASE_FAILURES]);
+                r = scalar(out, "gpuhook_release_failures_total", "counter",
+                           "Hook releases that could not give everything back since boot (`gpuhookctl reconcile` retries).",
+                           (unsigned long long)c.value[COUNTER_RELEASE_FAILURES]);
         return r;
 }
 
