@@ -12,10 +12,10 @@
 # temporary directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# GPUHOOK_DEMO_BUILD_DIR: an existing test build to use as it is (the meson
-# test `demo` runs the demo on the build under test, without set-up).
-if [ -n "${GPUHOOK_DEMO_BUILD_DIR:-}" ]; then
-  build=$GPUHOOK_DEMO_BUILD_DIR
+# --build DIR: an existing test build to use as it is (the meson test `demo`
+# runs the demo on the build under test, without set-up).
+if [ "${1:-}" = --build ] && [ -n "${2:-}" ]; then
+  build=$(cd "$2" && pwd)
 else
   tools/bootstrap.sh "${GPUHOOK_DEMO_BUILD:-build}" -Dtest_hooks=true
   build=$PWD/${GPUHOOK_DEMO_BUILD:-build}
