@@ -19,15 +19,6 @@
 static char *bin;      /* stand-in QEMU directory, first on PATH */
 static char *old_path;
 
-static int ctl_in(struct testhost *t, ...) {
-        const char *argv[32];
-        va_list ap;
-        va_start(ap, t);
-        cli_argv(argv, ELEMENTSOF(argv), ap);
-        va_end(ap);
-        return testhost_run(t, NULL, argv);
-}
-
 /* A qemu-system-x86_64 that has the virgl GPU (GOOD) or answers like Debian
  * 12's QEMU without qemu-system-gui. */
 static void stand_in_qemu(bool good) {
@@ -67,7 +58,7 @@ static struct json_object *item(struct json_object *o, const char *id) {
 static void test_3d_without_render_node(void) {
         struct testhost *t = testhost_new("v100");
         stand_in_qemu(false);
-        ctl_in(t, "check", "--json", NULL);
+        testhost_ctl(t, -1, "check", "--json", NULL);
         struct json_object *o = json_parse(t->out);
         CU_ASSERT_PTR_NOT_NULL_FATAL(o);
         struct json_object *rn = item(o, "render-node"), *q = item(o, "qemu-gl");
@@ -90,7 +81,7 @@ static void test_3d_without_render_node(void) {
         CU_ASSERT_STRING_EQUAL(jstr(v, "status"), have ? "ok" : "unavailable");
         json_object_put(o);
         /* the text report: the section, its "–" lines and the verdict */
-        ctl_in(t, "check", NULL);
+        testhost_ctl(t, -1, "check", NULL);
         CU_ASSERT_PTR_NOT_NULL(strstr(t->out, "\n3D (virtio-gpu + virgl, no IOMMU needed)\n"));
         CU_ASSERT_PTR_NOT_NULL(strstr(t->out, "  – render node: none in /dev/dri"));
         CU_ASSERT_PTR_NOT_NULL(strstr(t->out, "3D for guests (virtio-gl): not available here"));
@@ -100,7 +91,7 @@ static void test_3d_without_render_node(void) {
 static void test_3d_render_node_and_qemu_user(void) {
         struct testhost *t = testhost_new("desktop-rtx");
         stand_in_qemu(true);
-        ctl_in(t, "check", "--json", NULL);
+        testhost_ctl(t, -1, "check", "--json", NULL);
         struct json_object *o = json_parse(t->out);
         CU_ASSERT_PTR_NOT_NULL_FATAL(o);
         struct json_object *rn = item(o, "render-node"), *q = item(o, "qemu-gl"), *gl = item(o, "qemu-opengl");
@@ -130,7 +121,7 @@ static void test_3d_render_node_and_qemu_user(void) {
         CU_ASSERT_EQUAL(chmod(n129, 0600), 0);
         qconf = write_tmp(dir, "qemu.conf", "# test\nuser = \"libvirt-qemu\"\ngroup = \"kvm\"\nnamespaces = [ ]\n");
         setenv("GPUHOOK_QEMU_CONF", qconf, 1);
-        ctl_in(t, "check", "--json", NULL);
+        testhost_ctl(t, -1, "check", "--json", NULL);
         o = json_parse(t->out);
         struct json_object *acc = item(o, "render-access");
         CU_ASSERT_PTR_NOT_NULL_FATAL(acc);
@@ -140,7 +131,7 @@ static void test_3d_render_node_and_qemu_user(void) {
         json_object_put(o);
         /* namespaces on (the default): libvirt hands the node over, informational */
         free(write_tmp(dir, "qemu.conf", "#namespaces = [ \"mount\" ]\ngroup = \"kvm\"\n"));
-        ctl_in(t, "check", "--json", NULL);
+        testhost_ctl(t, -1, "check", "--json", NULL);
         o = json_parse(t->out);
         acc = item(o, "render-access");
         CU_ASSERT_STRING_EQUAL(jstr(acc, "status"), "info");
@@ -151,7 +142,7 @@ static void test_3d_render_node_and_qemu_user(void) {
         CU_ASSERT_EQUAL(chown(n129, 0, kvm->gr_gid), 0);
         CU_ASSERT_EQUAL(chmod(n128, 0660), 0);
         CU_ASSERT_EQUAL(chmod(n129, 0660), 0);
-        ctl_in(t, "check", "--json", NULL);
+        testhost_ctl(t, -1, "check", "--json", NULL);
         o = json_parse(t->out);
         acc = item(o, "render-access");
         CU_ASSERT_STRING_EQUAL(jstr(acc, "status"), "ok");
@@ -203,21 +194,21 @@ static void test_blacklist_boot_console(void) {
                root, root);
         run_free(&r);
         _cleanup_free_ char *conf = strdup_printf("%s/etc/modprobe.d/gpuhook-blacklist-i915.conf", root);
-        CU_ASSERT_EQUAL(ctl_in(t, "blacklist", "--root", root, "i915", NULL), 1);
+        CU_ASSERT_EQUAL(testhost_ctl(t, -1, "blacklist", "--root", root, "i915", NULL), 1);
         CU_ASSERT_PTR_NOT_NULL(strstr(t->err, "i915 drives 0000:00:02.0, the GPU of the host's boot console"));
         CU_ASSERT_PTR_NOT_NULL(strstr(t->err, "screen stays dark"));
         CU_ASSERT_PTR_NOT_NULL(strstr(t->err, "--force"));
         CU_ASSERT_EQUAL(count_lines(t->err, ""), 1);
         CU_ASSERT_NOT_EQUAL(access(conf, F_OK), 0);
         /* the dGPU's driver is fine */
-        CU_ASSERT_EQUAL(ctl_in(t, "blacklist", "--root", root, "--dry-run", "nouveau", NULL), 0);
+        CU_ASSERT_EQUAL(testhost_ctl(t, -1, "blacklist", "--root", root, "--dry-run", "nouveau", NULL), 0);
         /* --force: written, and the consequence said */
-        CU_ASSERT_EQUAL(ctl_in(t, "blacklist", "--root", root, "--force", "i915", NULL), 0);
+        CU_ASSERT_EQUAL(testhost_ctl(t, -1, "blacklist", "--root", root, "--force", "i915", NULL), 0);
         CU_ASSERT_PTR_NOT_NULL(strstr(t->err, "warning: blacklisting i915 anyway (--force)"));
         CU_ASSERT_PTR_NOT_NULL(strstr(t->err, "0000:00:02.0"));
         CU_ASSERT_EQUAL(access(conf, F_OK), 0);
         /* undo needs no --force */
-        CU_ASSERT_EQUAL(ctl_in(t, "blacklist", "--root", root, "--undo", "i915", NULL), 0);
+        CU_ASSERT_EQUAL(testhost_ctl(t, -1, "blacklist", "--root", root, "--undo", "i915", NULL), 0);
         CU_ASSERT_NOT_EQUAL(access(conf, F_OK), 0);
         tmpdir_free(TAKE_PTR(root));
         testhost_free(t);

@@ -6,7 +6,6 @@
  * vGPU-manager check only where the nvidia driver offers vGPU; SR-IOV hints
  * from the PF's own vendor. */
 #include <CUnit/Basic.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -20,15 +19,6 @@
 #define L40S_VF "0000:c1:00.4"
 #define DOM_A "aaaaaaaa-1111-4000-8000-00000000000a"
 #define DOM_B "bbbbbbbb-1111-4000-8000-00000000000b"
-
-static int ctl_in(struct testhost *t, ...) {
-        const char *argv[32];
-        va_list ap;
-        va_start(ap, t);
-        cli_argv(argv, ELEMENTSOF(argv), ap);
-        va_end(ap);
-        return testhost_run(t, NULL, argv);
-}
 
 static char *vgpu_vm(const char *name, const char *uuid, const char *vf) {
         _cleanup_free_ char *dev = testhost_pci_hostdev(vf, "no");
@@ -104,27 +94,27 @@ static void test_pf_with_vfs_refused(void) {
 static void test_cli_says_it_on_old_libvirt(void) {
         setenv("GPUHOOK_TEST_LIBVIRT_VERSION", "9.0.0", 1);
         struct testhost *t = testhost_new("l40s-vfio");
-        ctl_in(t, "check", NULL);
+        testhost_ctl(t, -1, "check", NULL);
         CU_ASSERT_PTR_NOT_NULL(strstr(t->out, "✗ vGPU: NVIDIA vendor-specific VFIO on 4 VFs, but libvirt 9.0.0 refuses it"));
         CU_ASSERT_PTR_NULL(strstr(t->out, "✓ vGPU: NVIDIA vendor-specific VFIO"));
         CU_ASSERT_PTR_NOT_NULL(strstr(t->out, "• passthrough: not while its VFs are enabled: cannot pass through " L40S_PF));
 
-        CU_ASSERT_EQUAL(ctl_in(t, "list", NULL), 0);
+        CU_ASSERT_EQUAL(testhost_ctl(t, -1, "list", NULL), 0);
         CU_ASSERT_PTR_NOT_NULL(strstr(t->out, "gpu (VFs on)"));
         CU_ASSERT_PTR_NOT_NULL(strstr(t->out, L40S_PF " has 4 VFs enabled: it cannot be passed through itself"));
 
-        CU_ASSERT_EQUAL(ctl_in(t, "types", NULL), 0);
+        CU_ASSERT_EQUAL(testhost_ctl(t, -1, "types", NULL), 0);
         CU_ASSERT_PTR_NOT_NULL(strstr(t->out, "sriov-vf types (NVIDIA vendor-specific VFIO): libvirt 9.0.0 refuses it"));
 
-        CU_ASSERT_EQUAL(ctl_in(t, "xml", "vgpu-vf", L40S_VF, NULL), 0);
+        CU_ASSERT_EQUAL(testhost_ctl(t, -1, "xml", "vgpu-vf", L40S_VF, NULL), 0);
         CU_ASSERT_PTR_NOT_NULL(strstr(t->out, "managed='no'"));
         CU_ASSERT_PTR_NOT_NULL(strstr(t->err, "libvirt 9.0.0 refuses it"));
 
         /* attach refuses before anything changes: tests/e2e/test-vgpu-vf-libvirt.c (it needs a daemon) */
         setenv("GPUHOOK_TEST_LIBVIRT_VERSION", "10.0.0", 1);
-        ctl_in(t, "check", NULL);
+        testhost_ctl(t, -1, "check", NULL);
         CU_ASSERT_PTR_NOT_NULL(strstr(t->out, "✓ vGPU: NVIDIA vendor-specific VFIO on 4 VFs"));
-        CU_ASSERT_EQUAL(ctl_in(t, "types", NULL), 0);
+        CU_ASSERT_EQUAL(testhost_ctl(t, -1, "types", NULL), 0);
         CU_ASSERT_PTR_NULL(strstr(t->out, "refuses it"));
         testhost_free(t);
 }
@@ -132,13 +122,13 @@ static void test_cli_says_it_on_old_libvirt(void) {
 /* A GeForce on the nvidia driver has no vGPU: no vGPU-manager ✗ (issue 14). */
 static void test_geforce_has_no_vgpu_manager_alarm(void) {
         struct testhost *t = testhost_new("desktop-rtx");
-        ctl_in(t, "check", NULL);
+        testhost_ctl(t, -1, "check", NULL);
         CU_ASSERT_PTR_NULL(strstr(t->out, "nvidia-vgpu-mgr is not running"));
         CU_ASSERT_PTR_NOT_NULL(strstr(t->out, "NVIDIA vGPU: the nvidia driver offers no vGPU on these GPUs"));
         testhost_free(t);
         /* ...while a vGPU card without its manager still gets the ✗ */
         t = testhost_new("v100");
-        ctl_in(t, "check", NULL);
+        testhost_ctl(t, -1, "check", NULL);
         CU_ASSERT_PTR_NOT_NULL(strstr(t->out, "nvidia-vgpu-mgr is not running"));
         testhost_free(t);
 }
@@ -146,7 +136,7 @@ static void test_geforce_has_no_vgpu_manager_alarm(void) {
 /* An Intel xe PF without VFs: the hint is Intel's, never NVIDIA's tool. */
 static void test_sriov_hint_from_own_vendor(void) {
         struct testhost *t = testhost_new("intel-xe-sriov");
-        ctl_in(t, "check", NULL);
+        testhost_ctl(t, -1, "check", NULL);
         CU_ASSERT_PTR_NOT_NULL(strstr(t->out, "SR-IOV: 0 of 7 VFs enabled"));
         CU_ASSERT_PTR_NULL(strstr(t->out, "sriov-manage"));
         CU_ASSERT_PTR_NOT_NULL(strstr(t->out, "sriov_numvfs (xe's max_vfs bounds N)"));

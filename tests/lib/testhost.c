@@ -93,6 +93,25 @@ int testhost_run(struct testhost *t, const char *input, const char *const argv[]
         return t->status;
 }
 
+int testhost_ctl(struct testhost *t, int expect, ...) {
+        _cleanup_free_ char *ctl = strdup_printf("%s/cli/gpuhookctl", testhost_build_root());
+        const char *argv[32];
+        size_t n = 0;
+        va_list ap;
+
+        argv[n++] = ctl;
+        va_start(ap, expect);
+        for (const char *a; n + 1 < ELEMENTSOF(argv) && (a = va_arg(ap, const char *));)
+                argv[n++] = a;
+        va_end(ap);
+        argv[n] = NULL;
+        int r = testhost_run(t, NULL, argv);
+        if (expect >= 0 && r != expect)
+                fprintf(stderr, "\n--- gpuhookctl %s exited %d (expected %d)\nstdout:\n%s\nstderr:\n%s\n", argv[1], r, expect,
+                        t->out, t->err);
+        return r;
+}
+
 int testhost_sh(struct testhost *t, const char *input, const char *fmt, ...) {
         _cleanup_free_ char *cmd = NULL;
         va_list ap;

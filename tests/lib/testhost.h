@@ -28,6 +28,9 @@ void testhost_free(struct testhost *t);
 /* Run ARGV inside the host with INPUT on stdin (NULL: none). Returns the
  * exit status; output lands in t->out / t->err. */
 int testhost_run(struct testhost *t, const char *input, const char *const argv[]);
+/* The built gpuhookctl with ARGS... (NULL-terminated) inside T. Prints its
+ * output when it exits other than EXPECT (-1: any status is expected). */
+int testhost_ctl(struct testhost *t, int expect, ...) __attribute__((sentinel));
 /* Same, from a shell command line run by /bin/sh -c inside the host. */
 int testhost_sh(struct testhost *t, const char *input, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Run the built hook: gpuhook NAME OP SUBOP - with XML on stdin. */
