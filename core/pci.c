@@ -33,7 +33,9 @@ static int add_member(struct pci_snapshot *p, const struct pci_device *dev) {
                 return -ENOMEM;
         p->members = n;
         struct group_member *m = &n[p->n_members++];
-        *m = (struct group_member){ .pci_class = dev->class, .boot_vga = dev->boot_vga == 1, .group = dev->iommu_group };
+        *m = (struct group_member){
+                .pci_class = dev->class, .boot_vga = dev->boot_vga == 1, .group = dev->iommu_group, .sriov_numvfs = dev->sriov_numvfs
+        };
         snprintf(m->bdf, sizeof(m->bdf), "%s", dev->bdf);
         snprintf(m->driver, sizeof(m->driver), "%s", dev->driver);
         return 0;
@@ -262,10 +264,8 @@ int jit_prepare_pci(struct jit_state *s) {
         if (r >= 0)
                 r = snapshot_load(s->domain, &p);
         /* The kernel's PF rule needs each member's VF count (pci-policy.h). */
-        for (size_t i = 0; r >= 0 && i < p.n_members; i++) {
-                const struct pci_device *dev = pci_list_find(&p.list, p.members[i].bdf);
-                sriov_member_facts(&p.members[i], dev ? dev->sriov_numvfs : 0, s->owners, s->domain_uuid);
-        }
+        for (size_t i = 0; r >= 0 && i < p.n_members; i++)
+                sriov_member_facts(&p.members[i], p.members[i].sriov_numvfs, s->owners, s->domain_uuid);
         if (r >= 0)
                 r = build_policy(s, &p, &allowed, &policy);
         if (r >= 0)

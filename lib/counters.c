@@ -15,21 +15,21 @@ void counters_parse(const char *text, struct counters *ret) {
         *ret = (struct counters){ 0 };
         for (const char *p = text; p && *p;) {
                 const char *nl = strchrnul(p, '\n');
-                char line[128];
                 size_t len = (size_t)(nl - p);
+                char line[128];
+                if (len < sizeof(line)) {
+                        memcpy(line, p, len);
+                        line[len] = 0;
+                        char *sp = strchr(line, ' ');
+                        uint64_t v;
+                        if (sp) {
+                                *sp = 0;
+                                for (int c = 0; c < _COUNTER_MAX; c++)
+                                        if (streq(line, counter_names[c]) && safe_atou64(sp + 1, &v) == 0)
+                                                ret->value[c] = v;
+                        }
+                }
                 p = *nl ? nl + 1 : nl;
-                if (len >= sizeof(line))
-                        continue;
-                memcpy(line, p - len - (*nl ? 1 : 0), len);
-                line[len] = 0;
-                char *sp = strchr(line, ' ');
-                uint64_t v;
-                if (!sp)
-                        continue;
-                *sp = 0;
-                for (int c = 0; c < _COUNTER_MAX; c++)
-                        if (streq(line, counter_names[c]) && safe_atou64(sp + 1, &v) == 0)
-                                ret->value[c] = v;
         }
 }
 
