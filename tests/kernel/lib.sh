@@ -241,3 +241,16 @@ hook_remove() {
 
 # Every platform sets HOOK_LINK (the hook in libvirt's qemu.d) and HOOK_TARGET
 # (what it runs) in platform_setup.
+
+# Stop the libvirtd a platform started, by pid (from its pid file: a
+# scenario may have restarted it).
+platform_stop_libvirtd() {
+  local pid
+  pid=$(cat /run/libvirtd.pid 2>/dev/null)
+  [ -n "$pid" ] || return 0
+  kill "$pid" 2>/dev/null
+  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; nap 0.1; done
+  kill -9 "$pid" 2>/dev/null
+  rm -f /run/libvirtd.pid
+  return 0
+}

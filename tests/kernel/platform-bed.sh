@@ -87,18 +87,7 @@ platform_start_daemons() {
   virsh -q version >/dev/null 2>&1 || { echo "platform: libvirtd did not start" >&2; return 1; }
 }
 
-# Stop the daemons started above, by pid (from their pid files: a scenario
-# may have restarted libvirtd).
-platform_stop_libvirtd() {
-  local pid
-  pid=$(cat /run/libvirtd.pid 2>/dev/null)
-  [ -n "$pid" ] || return 0
-  kill "$pid" 2>/dev/null
-  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; nap 0.1; done
-  kill -9 "$pid" 2>/dev/null
-  rm -f /run/libvirtd.pid
-  return 0
-}
+# platform_stop_libvirtd: lib.sh.
 # A fresh libvirtd (its in-memory PCI device lists start empty, as after a
 # host boot); the running VMs are kept.
 platform_restart_libvirtd() {

@@ -104,16 +104,7 @@ platform_start_libvirtd() {
   echo "platform: libvirtd did not start" >&2
   return 1
 }
-platform_stop_libvirtd() {
-  local pid
-  pid=$(cat /run/libvirtd.pid 2>/dev/null)
-  [ -n "$pid" ] || return 0
-  kill "$pid" 2>/dev/null
-  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; nap 0.1; done
-  kill -9 "$pid" 2>/dev/null
-  rm -f /run/libvirtd.pid
-  return 0
-}
+# platform_stop_libvirtd: lib.sh.
 platform_restart_libvirtd() {
   platform_stop_libvirtd
   platform_start_libvirtd
