@@ -30,6 +30,31 @@ static bool same_card(const struct mdev_parent_info *a, const struct mdev_parent
         return streq(mdev_parent_card(a), mdev_parent_card(b));
 }
 
+/* Does CARD (a parent's card) host one type and still offer another? */
+static bool card_offers_mix(const struct host_view *v, const struct mdev_parent_info *card) {
+        const char *hosted = NULL;
+        for (size_t i = 0; i < v->n_parents; i++)
+                for (size_t t = 0; same_card(&v->parents[i], card) && t < v->parents[i].n_types; t++)
+                        if (v->parents[i].types[t].in_use > 0)
+                                hosted = v->parents[i].types[t].id;
+        if (!hosted)
+                return false;
+        for (size_t i = 0; i < v->n_parents; i++)
+                for (size_t t = 0; same_card(&v->parents[i], card) && t < v->parents[i].n_types; t++)
+                        if (v->parents[i].types[t].available > 0 && !streq(v->parents[i].types[t].id, hosted))
+                                return true;
+        return false;
+}
+
+void host_view_settle_type_rule(struct host_view *v) {
+        bool mixed[v->n_parents ? v->n_parents : 1];
+        for (size_t i = 0; i < v->n_parents; i++)
+                mixed[i] = v->parents[i].one_type_at_a_time && card_offers_mix(v, &v->parents[i]);
+        for (size_t i = 0; i < v->n_parents; i++)
+                if (mixed[i])
+                        v->parents[i].one_type_at_a_time = false;
+}
+
 unsigned mdev_parent_in_use(const struct mdev_parent_info *p) {
         unsigned n = 0;
         for (size_t t = 0; t < p->n_types; t++)

@@ -51,6 +51,15 @@ struct host_view {
 };
 
 void host_view_free(struct host_view *v);
+/* The one-type rule is NVIDIA's for a time-sliced GPU in equal-size mode, its
+ * default; in mixed-size mode the GPU hosts types of several sizes (NVIDIA
+ * vGPU User Guide, "Valid Virtual GPU Configurations on a Single GPU").
+ * sysfs does not say which mode a GPU is in, but its counters show it once
+ * it hosts a vGPU: a card that hosts one type and still offers another
+ * (available_instances > 0) is mixed, and the rule is dropped there. An empty
+ * card keeps the rule: a refusal that explains beats a plan of two types
+ * that the driver of an equal-size GPU would refuse half-way. */
+void host_view_settle_type_rule(struct host_view *v);
 /* The card a parent belongs to (its own name when it has none). */
 const char *mdev_parent_card(const struct mdev_parent_info *p);
 unsigned mdev_parent_in_use(const struct mdev_parent_info *p);

@@ -131,6 +131,7 @@ int mdev_host_view_load(struct host_view *ret) {
         }
         if (v.n_parents)
                 qsort(v.parents, v.n_parents, sizeof(v.parents[0]), cmp_parent);
+        host_view_settle_type_rule(&v);
         *ret = v;
         return 0;
 }

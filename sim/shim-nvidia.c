@@ -45,6 +45,8 @@ int shim_nvidia_current_vgpu_type(const struct shim_write *w) {
                         r = -EBUSY; /* destroy first: write 0 */
                 else if (!sim_vgpu_creatable(w->tb, v, card, vf, type))
                         r = -EINVAL; /* not in this VF's creatable_vgpu_types */
+                else if (card->set_errno)
+                        r = -card->set_errno; /* setting vgpu-set-errno */
                 else {
                         changed = true;
                         r = sim_vendor_set_vgpu(v, vf, type) < 0 ? -EIO : 0;
@@ -54,8 +56,13 @@ int shim_nvidia_current_vgpu_type(const struct shim_write *w) {
                 if (card->release_busy > 0) {
                         card->release_busy--; /* setting release-busy=N */
                         r = -EBUSY;
-                } else
+                } else if (card->clear_errno && !card->clear_effect)
+                        r = -card->clear_errno; /* setting vgpu-clear-errno, vGPU kept */
+                else {
                         r = sim_vendor_set_vgpu(v, vf, 0) < 0 ? -EIO : 0;
+                        if (r >= 0 && card->clear_errno)
+                                r = -card->clear_errno; /* gone, and yet an error */
+                }
         }
         if (changed && sim_vendor_save(w->tb, v) < 0 && r >= 0)
                 r = -EIO;
@@ -73,6 +80,14 @@ int shim_nvidia_vgpu_params(const struct shim_write *w) {
                 return SHIM_PASS;
         if (w->len == 0)
                 return 0;
+        /* An mdev's parent may inject an errno (setting params-errno). */
+        _cleanup_free_ char *parent = tb_dirname(dev);
+        _cleanup_(sim_state_freep) struct sim_state *st = NULL;
+        if (sim_state_load(w->tb, &st) < 0)
+                return -EIO;
+        const struct sim_mdev_parent *p = parent ? sim_state_find_parent(st, parent) : NULL;
+        if (p && p->params_errno)
+                return -p->params_errno;
         /* The driver takes count - 1 bytes: whatever the last byte is, it is
          * gone (userspace writes "key=value[,...]\n"). */
         size_t keep = w->len - 1;

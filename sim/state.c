@@ -158,7 +158,7 @@ static int parse_bool(const char *v, bool *ret) {
 bool sim_parent_key(const char *key) {
         static const char *const keys[] = { "exhausted-errno", "one-type-at-a-time", "unregistering",
                                             "capacity",        "vendor-dir",         "driver",
-                                            "card",            "mdev-driver" };
+                                            "card",            "mdev-driver",        "params-errno" };
         for (size_t i = 0; i < ELEMENTSOF(keys); i++)
                 if (streq(keys[i], key))
                         return true;
@@ -171,6 +171,13 @@ int sim_parent_set(struct sim_mdev_parent *p, const char *key, const char *value
                 if (e < 0)
                         return e;
                 p->exhausted_errno = e;
+                return 0;
+        }
+        if (streq(key, "params-errno")) {
+                int e = streq(value, "none") ? 0 : sim_errno_from_name(value);
+                if (e < 0)
+                        return e;
+                p->params_errno = e;
                 return 0;
         }
         if (streq(key, "one-type-at-a-time"))
@@ -369,6 +376,8 @@ int sim_state_save(const struct testbed *tb, const struct sim_state *st) {
                         p->vendor_dir ? p->vendor_dir : "none", p->unregistering ? "yes" : "no", p->mdev_driver);
                 if (p->card) /* a VF of a card */
                         fprintf(f, " card=%s", p->card);
+                if (p->params_errno)
+                        fprintf(f, " params-errno=%s", sim_errno_name(p->params_errno));
                 fputc('\n', f);
                 for (size_t j = 0; j < p->n_types; j++) {
                         fprintf(f, "type %s %s %u", p->name, p->types[j].id, p->types[j].capacity);

@@ -42,6 +42,7 @@ struct sim_mdev_parent {
         char *mdev_driver; /* the mdev bus driver its mdevs bind to: vfio_mdev, or
                             * the parent driver's own (Linux 6.1: mtty) */
         bool unregistering;
+        int params_errno; /* writes to an mdev's nvidia/vgpu_params fail with it; 0: off */
         char *card; /* the physical card for parents that are VFs (the PF's
                      * name): one-type-at-a-time spans the card; NULL: none */
         const struct sim_state *state; /* the owner, to find card siblings */

@@ -134,7 +134,8 @@ int sim_vendor_set_vgpu(struct sim_vendor *v, const char *vf, unsigned type) {
         return 0;
 }
 
-static const char *const vgpu_keys[] = { "vgpu-mode", "release-busy", "vgpu-max" };
+static const char *const vgpu_keys[] = { "vgpu-mode",       "release-busy",     "vgpu-max",
+                                         "vgpu-set-errno",  "vgpu-clear-errno", "vgpu-clear-effect" };
 static const char *const pf_keys[] = { "sriov-configure", "vf-driver" };
 
 bool sim_vendor_vgpu_key(const char *key) {
@@ -207,6 +208,19 @@ int sim_pf_set(struct sim_pf *pf, const char *key, const char *value) {
         }
         if (streq(key, "release-busy"))
                 return sim_safe_atou(value, &pf->release_busy);
+        if (streq(key, "vgpu-set-errno") || streq(key, "vgpu-clear-errno")) {
+                int e = streq(value, "none") ? 0 : sim_errno_from_name(value);
+                if (e < 0)
+                        return e;
+                *(streq(key, "vgpu-set-errno") ? &pf->set_errno : &pf->clear_errno) = e;
+                return 0;
+        }
+        if (streq(key, "vgpu-clear-effect")) {
+                if (!streq(value, "yes") && !streq(value, "no"))
+                        return -EINVAL;
+                pf->clear_effect = streq(value, "yes");
+                return 0;
+        }
         if (streq(key, "vgpu-max"))
                 return set_vgpu_max(pf, value);
         return -EINVAL;
@@ -221,10 +235,16 @@ int sim_vendor_save(const struct testbed *tb, const struct sim_vendor *v) {
         fputs("# gpuhook-sim vendor state v1: SR-IOV PFs, vGPU cards and types, VFs' vGPU types\n", f);
         for (size_t i = 0; i < v->n_pfs; i++) {
                 const struct sim_pf *pf = &v->pfs[i];
-                fprintf(f, "pf %s sriov-configure=%s vf-driver=%s vgpu-mode=%s release-busy=%u\n", pf->name,
+                fprintf(f, "pf %s sriov-configure=%s vf-driver=%s vgpu-mode=%s release-busy=%u", pf->name,
                         pf->sriov_configure == SIM_AUTO ? "auto" : pf->sriov_configure ? "yes" : "no",
                         pf->vf_driver ? pf->vf_driver : "auto", pf->mixed ? "mixed-size" : "equal-size",
                         pf->release_busy);
+                if (pf->set_errno)
+                        fprintf(f, " vgpu-set-errno=%s", sim_errno_name(pf->set_errno));
+                if (pf->clear_errno)
+                        fprintf(f, " vgpu-clear-errno=%s vgpu-clear-effect=%s", sim_errno_name(pf->clear_errno),
+                                pf->clear_effect ? "yes" : "no");
+                fputc('\n', f);
                 for (size_t j = 0; j < pf->n_types; j++)
                         fprintf(f, "vgpu-type %s %u %u %s\n", pf->name, pf->types[j].id, pf->types[j].max,
                                 pf->types[j].name);

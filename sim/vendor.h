@@ -6,6 +6,7 @@
  * <testbed>/.sim/vendor:
  *   pf <name> sriov-configure=auto|yes|no vf-driver=auto|none|<driver>
  *      vgpu-mode=equal-size|mixed-size release-busy=<n>
+ *      vgpu-set-errno=<errno|none> vgpu-clear-errno=<errno|none> vgpu-clear-effect=yes|no
  *   vgpu-type <pf name> <id> <max instances per card> <name, rest of the line>
  *   vgpu <vf name> <type id>                    (VFs with a vGPU type set)
  * libc only (the shim links it). Callers hold the testbed lock. Functions
@@ -33,6 +34,13 @@ struct sim_pf {
         char *vf_driver;     /* driver new VFs probe with: NULL auto, "none" unbound */
         bool mixed;          /* vGPU mixed-size mode; else equal-size: one type per card */
         unsigned release_busy; /* the next N releases (0 to current_vgpu_type) fail EBUSY */
+        /* Fault injection for errnos no public source lists: every write of an
+         * id fails with set_errno (no effect); every write of 0 that would
+         * free a vGPU fails with clear_errno, the vGPU gone anyway when
+         * clear_effect (a user saw "Operation not permitted" from a 0 write
+         * at VM stop while the driver had torn the vGPU down itself). 0: off. */
+        int set_errno, clear_errno;
+        bool clear_effect;
         struct sim_vgpu_type *types;
         size_t n_types;
 };

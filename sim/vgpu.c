@@ -40,9 +40,15 @@ static bool creatable(const struct sim_pf *card, const unsigned *counts, size_t 
         unsigned caps[card->n_types];
         for (size_t i = 0; i < card->n_types; i++)
                 caps[i] = card->types[i].max;
-        /* Equal-size mode: one type per card at a time. The framebuffer is
-         * the pool; a type with max m takes 1/m of it. */
-        return sim_capacity_available(caps, counts, card->n_types, idx, !card->mixed, true) > 0;
+        /* Equal-size mode, NVIDIA's default: the vGPUs on a GPU all have one
+         * framebuffer size (NVIDIA vGPU User Guide 17+, "Valid Virtual GPU
+         * Configurations on a Single GPU"); a type's size is the card's
+         * framebuffer / its max. Mixed-size mode lifts that. Either way the
+         * framebuffer is the pool; a type with max m takes 1/m of it. */
+        for (size_t i = 0; !card->mixed && i < card->n_types; i++)
+                if (counts[i] > 0 && caps[i] != caps[idx])
+                        return false;
+        return sim_capacity_available(caps, counts, card->n_types, idx, false, true) > 0;
 }
 
 bool sim_vgpu_creatable(const struct testbed *tb, const struct sim_vendor *v, const struct sim_pf *card,

@@ -46,6 +46,44 @@ int nvidia_format_params(const struct mdev_param *params, size_t n, struct strbu
         return strbuf_appendf(out, "\n");
 }
 
+/* NVIDIA documents the parameters and that they are set before the VM
+ * starts (vGPU User Guide, "Setting vGPU Plugin Parameters on a Linux with
+ * KVM Hypervisor"), not the errnos of a refused write: every errno gets a
+ * message, the likely ones (the vGPU already open, a parameter this manager
+ * does not know, text too long) a specific one. TEXT ends in the "\n" the
+ * driver drops. */
+static int params_failed(const struct mdev_op *op, const char *text, int r) {
+        int len = (int)strlen(text) - 1;
+        struct strbuf who = { 0 };
+        int held = mdev_holders(op->uuid, &who);
+        if (held > 0) {
+                r = log_fail(r, "mdev %s: cannot write nvidia/vgpu_params (%s): the vGPU is already open in %s, and the driver reads them only before it is opened; stop that process, then start the domain again",
+                             op->uuid, strerror(-r), strbuf_str(&who));
+                strbuf_free(&who);
+                return r;
+        }
+        strbuf_free(&who);
+        switch (r) {
+        case -EBUSY:
+        case -EPERM:
+        case -EACCES:
+                return log_fail(r, "mdev %s: the nvidia driver refused vgpu_params '%.*s' (%s): the vGPU is in use or not ready; stop what uses it and check dmesg for nvidia errors",
+                                op->uuid, len, text, strerror(-r));
+        case -EINVAL:
+                return log_fail(r, "mdev %s: the nvidia driver refused vgpu_params '%.*s' (EINVAL): this vGPU manager does not take one of them; remove them one by one to find it, and check dmesg",
+                                op->uuid, len, text);
+        case -E2BIG:
+        case -EFBIG:
+        case -ENOSPC:
+        case -ENAMETOOLONG:
+                return log_fail(r, "mdev %s: the nvidia driver refused vgpu_params '%.*s' as too long (%s); set fewer parameters",
+                                op->uuid, len, text, strerror(-r));
+        default:
+                return log_fail(r, "mdev %s: cannot write nvidia/vgpu_params '%.*s': %s; check dmesg for nvidia errors",
+                                op->uuid, len, text, strerror(-r));
+        }
+}
+
 /* Before QEMU opens the vGPU: nvidia-vgpu-mgr reads vgpu_params at open. */
 int nvidia_post_create(const struct mdev_op *op) {
         struct strbuf text = { 0 };
@@ -56,13 +94,17 @@ int nvidia_post_create(const struct mdev_op *op) {
         _cleanup_free_ char *path = sysfs_path(SYSFS_MDEV_DEVICES, op->uuid, "nvidia", "vgpu_params", NULL);
         if (!path)
                 return -errno;
+        if (!sysfs_exists(path))
+                return log_fail(-ENOENT, "mdev %s (type %s) on %s has no nvidia/vgpu_params: this vGPU manager takes no plugin parameters; remove the <gpuhook:param> elements or upgrade the NVIDIA vGPU manager",
+                                op->uuid, op->type, op->parent);
         r = nvidia_format_params(op->params, op->n_params, &text);
         if (r >= 0)
                 r = write_text_file(path, strbuf_str(&text));
+        if (r < 0)
+                r = params_failed(op, strbuf_str(&text), r);
         strbuf_free(&text);
         if (r < 0)
-                return log_fail(r, "mdev %s: cannot write nvidia/vgpu_params: %s; is the NVIDIA vGPU manager this new?", op->uuid,
-                                strerror(-r));
+                return r;
         log_info("mdev %s: vgpu_params set", op->uuid);
         return 0;
 }
@@ -95,8 +137,11 @@ static bool nvidia_legacy_claims(const struct mdev_parent_probe *p) {
         return p->vendor == PCI_VENDOR_NVIDIA && streq(p->driver, "nvidia") && !*p->physfn;
 }
 
-/* Time-sliced GPUs host one type at a time; the kernel shows it only as
- * available_instances 0 on the other types, so the view says why. */
+/* Time-sliced GPUs host one type at a time (NVIDIA vGPU User Guide <= 16,
+ * "Valid Virtual GPU Configurations on a Single GPU"); the kernel shows it
+ * only as available_instances 0 on the other types, so the view says why. A
+ * GPU in mixed-size mode (vGPU 17+) shows other types while it hosts one:
+ * host_view_settle_type_rule() then drops the rule for that card. */
 static void nvidia_legacy_annotate(const struct mdev_parent_probe *p, struct mdev_parent_info *info) {
         info->one_type_at_a_time = true;
 }

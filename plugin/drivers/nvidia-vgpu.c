@@ -4,6 +4,7 @@
 #include "nvidia-vgpu.h"
 #include "pci-bind.h"
 #include "pci.h"
+#include "sriov.h"
 #include "sysfs.h"
 
 static char *current_path(const char *bdf) {
@@ -13,6 +14,41 @@ static char *current_path(const char *bdf) {
 bool nvidia_vgpu_supported(const char *bdf) {
         _cleanup_free_ char *p = current_path(bdf);
         return sysfs_exists(p);
+}
+
+/* The PF of VF BDF into pf ("" when BDF is no VF). */
+static void physfn_of(const char *bdf, char *pf, size_t size) {
+        _cleanup_free_ char *link = sysfs_pci_attr(bdf, "physfn");
+        *pf = '\0';
+        if (!link || sysfs_link_basename(link, pf, size) < 0 || !pci_addr_valid(pf))
+                *pf = '\0';
+}
+
+/* What the other VFs of BDF's GPU carry ("VF 0000:c1:00.5 has type 1156, ..."),
+ * the reason a type is missing from creatable_vgpu_types in equal-size mode. */
+static void explain_card(const char *bdf, struct strbuf *why) {
+        char pf[64];
+        char **vfs = NULL;
+        bool any = false;
+
+        physfn_of(bdf, pf, sizeof(pf));
+        if (!*pf || sriov_vfs_list(pf, &vfs) < 0)
+                return;
+        for (char **vf = vfs; *vf; vf++) {
+                unsigned cur = 0;
+                if (streq(*vf, bdf) || pci_vgpu_current_type(*vf, &cur) < 0 || cur == 0)
+                        continue;
+                strbuf_appendf(why, "%s VF %s has type %u", any ? "," : "; on its GPU", *vf, cur);
+                any = true;
+        }
+        strv_free_null(vfs);
+        /* NVIDIA vGPU User Guide (vGPU 17+, "Valid Virtual GPU Configurations
+         * on a Single GPU"): a GPU is in equal-size mode by default and then
+         * hosts only vGPUs with one framebuffer size; mixed-size mode lifts
+         * that. Which mode a GPU is in is not in sysfs: the driver's
+         * creatable_vgpu_types is the answer either way. */
+        if (any)
+                strbuf_appendf(why, " (in equal-size mode, NVIDIA's default, a GPU hosts one vGPU size at a time: choose that size, another GPU, or put the GPU in mixed-size mode)");
 }
 
 int nvidia_vgpu_resolve(const char *bdf, const char *type, unsigned *ret_id, struct strbuf *why) {
@@ -33,28 +69,94 @@ int nvidia_vgpu_resolve(const char *bdf, const char *type, unsigned *ret_id, str
                         return 0;
                 }
         if (n == 0)
-                strbuf_appendf(why, "no vGPU type can be created on VF %s now (the card is full, or it already hosts another type); stop a VM on that card or choose another card",
-                               bdf);
+                strbuf_appendf(why, "no vGPU type can be created on VF %s now (the GPU is full, or hosts another size)", bdf);
         else {
                 strbuf_appendf(why, "type '%s' cannot be created on VF %s now; it can create:", type, bdf);
                 for (size_t i = 0; i < n && i < 16; i++)
                         strbuf_appendf(why, "%s %u (%s)", i ? "," : "", types[i].id, types[i].name);
         }
+        explain_card(bdf, why);
+        if (n == 0)
+                strbuf_appendf(why, "; stop a VM on that GPU or give this domain a VF of another GPU");
         free(types);
         return n == 0 ? -ENOSPC : -ENOENT;
 }
 
+/* The nvidia driver's errnos for current_vgpu_type are in no public
+ * document or source (the vGPU manager's kernel module ships only with the
+ * vGPU software): every errno gets a message, the common ones a specific one,
+ * and the state is re-read so that the message says what the driver left. */
+static int set_failed(const char *bdf, unsigned id, int r, unsigned timeout_ms) {
+        unsigned cur = 0;
+        bool still_creatable = false;
+        struct vgpu_type *types = NULL;
+        size_t n = 0;
+
+        if (pci_vgpu_creatable_types(bdf, &types, &n) >= 0)
+                for (size_t i = 0; i < n; i++)
+                        still_creatable |= types[i].id == id;
+        free(types);
+
+        switch (r) {
+        case -EBUSY:
+                if (pci_vgpu_current_type(bdf, &cur) >= 0 && cur != 0 && cur != id)
+                        return log_fail(r, "cannot create vGPU type %u on VF %s: it got type %u from someone else meanwhile; give this domain another VF",
+                                        id, bdf, cur);
+                return log_fail(r, "cannot create vGPU type %u on VF %s: the nvidia driver says it is busy (EBUSY; its VFIO device open, or the GPU resetting?); retry, and check dmesg and `nvidia-smi vgpu`",
+                                id, bdf);
+        case -EINVAL:
+                if (!still_creatable)
+                        return log_fail(r, "cannot create vGPU type %u on VF %s: its GPU can no longer create it (another VF took the room meanwhile); start the domain again, or give it another VF",
+                                        id, bdf);
+                return log_fail(r, "cannot create vGPU type %u on VF %s: the nvidia driver refused it (EINVAL) although creatable_vgpu_types lists it; check dmesg for nvidia errors",
+                                id, bdf);
+        case -ENOSPC:
+        case -EUSERS:
+        case -EDQUOT:
+                return log_fail(r, "cannot create vGPU type %u on VF %s: no room left on its GPU (%s); stop a VM on that GPU or choose a smaller type",
+                                id, bdf, strerror(-r));
+        case -ENODEV:
+        case -ENXIO:
+        case -ENOENT:
+                return log_fail(r, "cannot create vGPU type %u on VF %s: the VF or its vGPU interface is gone (%s); is nvidia-vgpu-mgr running (`systemctl status nvidia-vgpu-mgr`) and are the VFs still enabled?",
+                                id, bdf, strerror(-r));
+        case -EPERM:
+        case -EACCES:
+                return log_fail(r, "cannot create vGPU type %u on VF %s: the nvidia driver refused it (%s); check that nvidia-vgpu-mgr runs and dmesg for nvidia errors",
+                                id, bdf, strerror(-r));
+        case -ETIMEDOUT:
+                return log_fail(r, "cannot create vGPU type %u on VF %s: the nvidia driver did not answer within %us; check dmesg for nvidia errors",
+                                id, bdf, timeout_ms / 1000);
+        default:
+                return log_fail(r, "cannot create vGPU type %u on VF %s: %s; check dmesg for nvidia errors and `nvidia-smi vgpu`",
+                                id, bdf, strerror(-r));
+        }
+}
+
 int nvidia_vgpu_set(const char *bdf, unsigned id, unsigned timeout_ms) {
         _cleanup_free_ char *p = current_path(bdf);
+        uint64_t deadline = now_usec() + (uint64_t)timeout_ms * 1000;
+        unsigned cur = 0;
         char text[16];
+        int r;
+
         if (!p)
                 return -errno;
         snprintf(text, sizeof(text), "%u", id);
         log_info("creating vGPU type %u on VF %s", id, bdf);
-        int r = sysfs_write_bounded(p, text, timeout_ms);
+        /* EAGAIN/EINTR say "again" by definition; nothing else is retried. */
+        while ((r = sysfs_write_bounded(p, text, timeout_ms)) == -EAGAIN || r == -EINTR) {
+                if (now_usec() >= deadline)
+                        break;
+                sleep_usec(100000);
+        }
         if (r < 0)
-                return log_fail(r, "cannot create vGPU type %u on VF %s: %s; check `nvidia-smi vgpu` and dmesg", id, bdf,
-                                strerror(-r));
+                return set_failed(bdf, id, r, timeout_ms);
+        /* The write's success is the driver's word; the file is its state. */
+        r = pci_vgpu_current_type(bdf, &cur);
+        if (r >= 0 && cur != id)
+                return log_fail(-EIO, "VF %s: the nvidia driver accepted vGPU type %u but current_vgpu_type reads %u; check dmesg for nvidia errors",
+                                bdf, id, cur);
         return 0;
 }
 
@@ -74,11 +176,23 @@ int nvidia_vgpu_clear(const char *bdf, unsigned timeout_ms) {
                         log_info("destroyed the vGPU on VF %s", bdf);
                         return 0;
                 }
-                if (r != -EBUSY || now_usec() >= deadline)
+                /* The driver tears a vGPU down itself when the VM stops, and
+                 * a 0 written after that may fail (a user saw EPERM): what
+                 * counts is that the VF is free. */
+                if (pci_vgpu_current_type(bdf, &cur) >= 0 && cur == 0) {
+                        log_info("the vGPU on VF %s is gone (the 0 write said: %s)", bdf, strerror(-r));
+                        return 0;
+                }
+                /* Busy while the driver finishes its teardown (peers retry
+                 * 10 x 1 s); EAGAIN/EINTR by definition. */
+                if ((r != -EBUSY && r != -EAGAIN && r != -EINTR) || now_usec() >= deadline)
                         break;
-                sleep_usec(1000000); /* the driver finishes its teardown */
+                sleep_usec(r == -EBUSY ? 1000000 : 100000);
         }
-        return log_fail(r, "cannot destroy the vGPU on VF %s (writing 0 to current_vgpu_type: %s); stop what uses it, then run `gpuhookctl reconcile`",
+        if (r == -EBUSY)
+                return log_fail(r, "cannot destroy the vGPU on VF %s: the nvidia driver stayed busy for %us; stop what uses it (QEMU, nvidia-vgpu-mgr), then run `gpuhookctl reconcile`",
+                                bdf, timeout_ms / 1000);
+        return log_fail(r, "cannot destroy the vGPU on VF %s (writing 0 to current_vgpu_type: %s); check dmesg for nvidia errors, then run `gpuhookctl reconcile`",
                         bdf, strerror(-r));
 }
 
