@@ -217,14 +217,13 @@ static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *
 static int other_mdevs(const struct gpuhook_config *cfg, const struct others *o, struct table *t,
                        struct json_object *arr) {
         struct strset existing = { 0 }, defined = { 0 };
-        _cleanup_free_ char *mdevctl = NULL;
         char **ids = NULL;
         size_t n = 0;
         int r = mdev_existing_load(&existing);
 
         if (r < 0)
                 return 0; /* no mdev bus: nothing to show */
-        if (mdevctl_resolve(cfg->mdevctl_path, &mdevctl) >= 0 && mdevctl_defined_load(mdevctl, &defined) < 0)
+        if (mdevctl_defined_load(&defined) < 0)
                 strset_free(&defined);
         log_failure_clear();
         ids = calloc(existing.n + 1, sizeof(char *));

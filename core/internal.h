@@ -16,6 +16,7 @@ struct jit_state {
         struct ledger *ledger;
         struct owners *owners;
         char *mdevctl; /* resolved on first use */
+        int others_installed; /* mdevctl_others_installed(): 0 not asked yet, 1 yes, -1 no */
         size_t *added; /* ledger indexes added by this run, for rollback */
         size_t n_added;
 };
@@ -40,6 +41,10 @@ int jit_record(struct jit_state *s, const struct ledger_entry *e, size_t *ret_id
 /* Persist entry IDX as done. */
 int jit_mark_done(struct jit_state *s, size_t idx);
 int jit_mdevctl(struct jit_state *s, const char **ret);
+/* How to create or remove a transient mdev: *RET the mdevctl to run when a
+ * callout or notifier other than gpuhook's is installed (it must see the
+ * device; mdevctl_others_installed()), NULL for sysfs directly. */
+int jit_mdev_tool(struct jit_state *s, const char **ret);
 
 /* Undo one ledger entry, whatever its kind, if the resource is still in the
  * state gpuhook left it in; otherwise leave it alone and say so in the log.

@@ -86,7 +86,7 @@ static int create(struct jit_state *s, const struct mdev_action *a) {
         size_t idx;
         int r;
 
-        if ((r = jit_mdevctl(s, &mdevctl)) < 0)
+        if ((r = jit_mdev_tool(s, &mdevctl)) < 0)
                 return r;
         struct mdev_op op = {
                 .uuid = h->uuid,
@@ -137,7 +137,6 @@ int jit_prepare_mdevs(struct jit_state *s, bool dry_run) {
         char **other_names = NULL;
         size_t n_other_names = 0;
         bool need_defined = false, need_view = false;
-        const char *mdevctl = NULL;
         int r = 0;
 
         if (d->n_mdevs == 0)
@@ -157,13 +156,8 @@ int jit_prepare_mdevs(struct jit_state *s, bool dry_run) {
                         need_defined = true;
                         need_view = need_view || domain_find_request(d, d->mdevs[i].uuid);
                 }
-        if (need_defined) {
-                r = jit_mdevctl(s, &mdevctl);
-                if (r >= 0)
-                        r = mdevctl_defined_load(mdevctl, &defined);
-                if (r < 0)
-                        goto out;
-        }
+        if (need_defined && (r = mdevctl_defined_load(&defined)) < 0)
+                goto out;
         if (need_view && (r = mdev_host_view_load(&view)) < 0) {
                 r = log_fail(r, "cannot read mdev parents in /sys/class/mdev_bus: %s", strerror(-r));
                 goto out;

@@ -60,3 +60,10 @@ int jit_mdevctl(struct jit_state *s, const char **ret) {
         *ret = s->mdevctl;
         return r;
 }
+
+int jit_mdev_tool(struct jit_state *s, const char **ret) {
+        if (s->others_installed == 0)
+                s->others_installed = mdevctl_others_installed() ? 1 : -1;
+        *ret = NULL;
+        return s->others_installed > 0 ? jit_mdevctl(s, ret) : 0;
+}

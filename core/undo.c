@@ -32,7 +32,8 @@ static int undo_mdev(struct jit_state *s, const struct ledger_entry *e) {
                 log_warning("left mdev %s alone: it is of type %s, not %s as gpuhook made it", e->id, *type ? type : "?", e->type);
                 return 0;
         }
-        r = jit_mdevctl(s, &mdevctl);
+        /* mdevctl's own devices go back through mdevctl (stop, never undefine). */
+        r = e->defined ? jit_mdevctl(s, &mdevctl) : jit_mdev_tool(s, &mdevctl);
         if (r < 0)
                 return r;
         if (*e->parent && mdev_parent_probe_read(e->parent, &probe) >= 0)

@@ -22,7 +22,7 @@ struct mdev_op {
         const struct mdev_param *params;
         size_t n_params;
         unsigned timeout_ms;
-        const char *mdevctl; /* resolved path */
+        const char *mdevctl; /* run mdevctl (this path) for it; NULL: sysfs directly */
 };
 
 struct mdev_driver {

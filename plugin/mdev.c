@@ -5,6 +5,7 @@
 #include "driver.h"
 #include "log.h"
 #include "mdev.h"
+#include "pci-bind.h"
 #include "sysfs.h"
 
 static int count_entries(const char *dir) {
@@ -206,6 +207,22 @@ int mdev_wait_present(const char *uuid, const char *model, unsigned timeout_ms) 
                 if (delay < 100000)
                         delay *= 2;
         }
+}
+
+int mdev_sysfs_create(const char *parent, const char *type, const char *uuid) {
+        _cleanup_free_ char *p = sysfs_mdev_type_attr(parent, type, "create");
+        if (!p)
+                return -errno;
+        log_info("creating mdev %s type %s on %s", uuid, type, parent);
+        return write_text_file(p, uuid);
+}
+
+int mdev_sysfs_remove(const char *uuid, unsigned timeout_ms) {
+        _cleanup_free_ char *p = sysfs_mdev_attr(uuid, "remove");
+        if (!p)
+                return -errno;
+        log_info("removing mdev %s", uuid);
+        return sysfs_write_bounded(p, "1", timeout_ms);
 }
 
 int mdev_wait_gone(const char *uuid, unsigned timeout_ms) {

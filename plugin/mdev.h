@@ -24,6 +24,12 @@ int mdev_parent_of(const char *uuid, char *buf, size_t size);
 /* The instance's type id (its mdev_type link), into buf. */
 int mdev_type_of(const char *uuid, char *buf, size_t size);
 
+/* What mdevctl does for a transient device, without mdevctl: write UUID to
+ * the type's create (the mdev core's create_store(): the device exists when
+ * the write returns), or 1 to the instance's remove, bounded (remove blocks
+ * in the kernel while a user still holds the device). Negative errno. */
+int mdev_sysfs_create(const char *parent, const char *type, const char *uuid);
+int mdev_sysfs_remove(const char *uuid, unsigned timeout_ms);
 /* Poll (bounded) until the instance exists with device_api MODEL / is gone. */
 int mdev_wait_present(const char *uuid, const char *model, unsigned timeout_ms);
 int mdev_wait_gone(const char *uuid, unsigned timeout_ms);

@@ -1,4 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/stat.h>
+
 #include "config.h"
 #include "log.h"
 #include "mdevctl.h"
@@ -41,29 +46,98 @@ static int run(char *const argv[], const char **ret_error) {
         return r < 0 ? r : -EIO;
 }
 
-int mdevctl_defined_load(const char *mdevctl, struct strset *ret) {
-        _cleanup_free_ char *out = NULL, *err = NULL;
-        char *const argv[] = { (char *)mdevctl, (char *)"list", (char *)"--defined", NULL };
-        int r = spawn_run(argv, MDEVCTL_TIMEOUT_MS, &out, &err);
-        if (r != 0)
-                return log_fail(r < 0 ? r : -EIO, "`mdevctl list --defined` failed: %s; check that mdevctl works",
-                                r < 0 ? strerror(-r) : first_line(err));
-        /* One definition per line, the UUID first; anything else is not ours to parse. */
-        for (char *line = out, *next; line && *line; line = next) {
-                next = strchr(line, '\n');
-                if (next)
-                        *next++ = 0;
-                while (*line == ' ')
-                        line++;
-                if (strlen(line) >= UUID_STRING_LEN) {
-                        char uuid[UUID_STRING_LEN + 1], canon[UUID_STRING_LEN + 1];
-                        memcpy(uuid, line, UUID_STRING_LEN);
-                        uuid[UUID_STRING_LEN] = 0;
-                        if (uuid_normalize(uuid, canon) == 0 && (r = strset_add(ret, canon)) < 0)
-                                return r;
-                }
+/* mdevctl's layout (src/environment.rs: config_base() is etc/mdevctl.d,
+ * get_defined_devices() reads one JSON file per definition at
+ * <config_base>/<parent>/<uuid> and skips scripts.d; callout_dirs() and
+ * notification_dirs() are scripts.d/callouts|notifiers under its build-time
+ * script dir, /usr/lib/mdevctl/scripts.d in 1.3+, and under etc/mdevctl.d). */
+#define MDEVCTL_CONFIG_DIR "/etc/mdevctl.d"
+
+static bool is_dir_at(int dfd, const char *name) {
+        struct stat st;
+        return fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int defined_in(int parent_fd, struct strset *ret) {
+        DIR *d = fdopendir(parent_fd);
+        struct dirent *de;
+        int r = 0;
+
+        if (!d) {
+                r = -errno;
+                close(parent_fd);
+                return r;
         }
-        return 0;
+        while (r >= 0 && (de = readdir(d))) {
+                char canon[UUID_STRING_LEN + 1];
+                struct stat st;
+                if (uuid_normalize(de->d_name, canon) < 0 || fstatat(dirfd(d), de->d_name, &st, 0) < 0 ||
+                    !S_ISREG(st.st_mode))
+                        continue;
+                r = strset_add(ret, canon);
+        }
+        closedir(d);
+        return r;
+}
+
+int mdevctl_defined_load(struct strset *ret) {
+        _cleanup_close_ int fd = open(MDEVCTL_CONFIG_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *d;
+        struct dirent *de;
+        int r = 0;
+
+        if (fd < 0)
+                return errno == ENOENT ? 0 : log_fail(-errno, "cannot read mdevctl's definitions in %s: %s; check the directory",
+                                                      MDEVCTL_CONFIG_DIR, strerror(errno));
+        if (!(d = fdopendir(fd)))
+                return -errno;
+        fd = -EBADF; /* the DIR has it */
+        while (r >= 0 && (de = readdir(d))) {
+                if (de->d_name[0] == '.' || streq(de->d_name, "scripts.d") || !is_dir_at(dirfd(d), de->d_name))
+                        continue;
+                int pfd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+                if (pfd >= 0)
+                        r = defined_in(pfd, ret);
+        }
+        closedir(d);
+        return r;
+}
+
+/* gpuhook's own callout: installed as "gpuhook", a link to gpuhook-callout. */
+static bool is_gpuhook_callout(const char *dir, const char *name) {
+        char path[PATH_MAX], target[PATH_MAX];
+        if (!streq(name, "gpuhook"))
+                return false;
+        if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path) || !realpath(path, target))
+                return false;
+        const char *slash = strrchr(target, '/');
+        return streq(slash ? slash + 1 : target, "gpuhook-callout");
+}
+
+/* Any entry but gpuhook's own callout in DIR (a missing DIR has none;
+ * one that cannot be read might: true). */
+static bool others_in(const char *dir) {
+        DIR *d = opendir(dir);
+        struct dirent *de;
+        bool other = false;
+        if (!d)
+                return errno != ENOENT;
+        while (!other && (de = readdir(d)))
+                other = de->d_name[0] != '.' && !is_gpuhook_callout(dir, de->d_name);
+        closedir(d);
+        return other;
+}
+
+bool mdevctl_others_installed(void) {
+        static const char *const callout_dirs[] = { GPUHOOK_MDEVCTL_CALLOUTDIR, GPUHOOK_MDEVCTL_LIBCALLOUTDIR };
+        for (size_t i = 0; i < ELEMENTSOF(callout_dirs); i++) {
+                const char *slash = strrchr(callout_dirs[i], '/');
+                _cleanup_free_ char *notifiers =
+                        slash ? strdup_printf("%.*s/notifiers", (int)(slash - callout_dirs[i]), callout_dirs[i]) : NULL;
+                if (!notifiers || others_in(callout_dirs[i]) || others_in(notifiers))
+                        return true; /* when in doubt, let mdevctl run whatever is there */
+        }
+        return false;
 }
 
 int mdevctl_start_transient(const char *mdevctl, const char *uuid, const char *parent, const char *type,

@@ -33,9 +33,11 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include "driver.h"
@@ -199,6 +201,67 @@ static ssize_t real_write_kind(int fd, const void *buf, size_t n, enum write_kin
         return kind == WRITE_POSITIONAL ? real_pwrite(fd, buf, n, off) : real_write(fd, buf, n);
 }
 
+static int run_handlers_here(struct shim_write *w, const char *name) {
+        int r = SHIM_PASS;
+        for (size_t i = 0; r == SHIM_PASS && i < ELEMENTSOF(handlers); i++)
+                if (streq(handlers[i].name, name))
+                        r = handlers[i].fn(w);
+        return r;
+}
+
+/* A write(2) to sysfs runs to its end in the kernel even when the writer is
+ * SIGKILLed meanwhile (the signal acts on the return to user space): no
+ * kernel shows half a device. So the handlers run in a child that finishes
+ * them whatever happens to the writer, which waits for its answer. The child
+ * shares the writer's testbed lock (one open file) and its process group. */
+static int run_handlers(struct shim_write *w, const char *name) {
+        bool handled = false;
+        for (size_t i = 0; !handled && i < ELEMENTSOF(handlers); i++)
+                handled = streq(handlers[i].name, name);
+        if (!handled)
+                return SHIM_PASS;
+        int p[2];
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return run_handlers_here(w, name);
+        pid_t pid = fork();
+        if (pid < 0) {
+                close(p[0]);
+                close(p[1]);
+                return run_handlers_here(w, name);
+        }
+        if (pid == 0) {
+                /* Only the lock and the answer: a writer's pipes must reach
+                 * EOF when the writer dies, whatever the child still does. */
+                int keep_lo = p[1] < *w->lock ? p[1] : *w->lock, keep_hi = p[1] < *w->lock ? *w->lock : p[1];
+                int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+                for (int fd = 0; fd <= 2; fd++)
+                        if (null >= 0 && fd != keep_lo && fd != keep_hi)
+                                (void)dup2(null, fd);
+                (void)close_range(3, keep_lo - 1, 0);
+                (void)close_range(keep_lo + 1, keep_hi - 1, 0);
+                (void)close_range(keep_hi + 1, ~0U, 0);
+                int r = run_handlers_here(w, name);
+                _exit(real_write(p[1], &r, sizeof(r)) == (ssize_t)sizeof(r) ? 0 : 1);
+        }
+        close(p[1]);
+        int r = -EIO;
+        ssize_t k;
+        while ((k = read(p[0], &r, sizeof(r))) < 0 && errno == EINTR)
+                ;
+        if (k != (ssize_t)sizeof(r))
+                r = -EIO;
+        close(p[0]);
+        /* A SIGCHLD handler of the writer may reap it first: the answer came
+         * through the pipe. */
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+        /* The child may have let go of the shared lock while it waited
+         * (shim_wait_unlocked()): hold it again for the log and the rest. */
+        while (flock(*w->lock, LOCK_EX) < 0 && errno == EINTR)
+                ;
+        return r;
+}
+
 /* Run the handlers for a write to REL, or the real write; log; set errno. */
 static ssize_t sys_write(const struct testbed *tb, const char *rel, int fd, const void *buf,
                          size_t n, enum write_kind kind, off_t off, int saved_errno) {
@@ -209,12 +272,9 @@ static ssize_t sys_write(const struct testbed *tb, const char *rel, int fd, cons
                 errno = EIO;
                 return -1;
         }
-        int r = SHIM_PASS;
         const char *name = tb_basename(rel);
         struct shim_write w = { .tb = tb, .path = rel, .buf = buf, .len = n, .lock = &lock };
-        for (size_t i = 0; r == SHIM_PASS && i < ELEMENTSOF(handlers); i++)
-                if (streq(handlers[i].name, name))
-                        r = handlers[i].fn(&w);
+        int r = run_handlers(&w, name);
         if (r == SHIM_PASS) {
                 /* A store replaces the attribute's value (opens do not
                  * truncate, see sys_trunc_ignored()). */

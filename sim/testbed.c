@@ -449,8 +449,12 @@ int tb_lock(const struct testbed *tb) {
 }
 
 void tb_unlock(int fd) {
-        if (fd >= 0)
-                close(fd); /* drops the flock */
+        if (fd < 0)
+                return;
+        /* Explicitly: a forked child of the shim (shim.c, run_handlers())
+         * shares the open file, whose lock a close() alone would keep. */
+        (void)flock(fd, LOCK_UN);
+        close(fd);
 }
 
 static void escape_into(char **o, const unsigned char *s, size_t len, bool quote_space) {

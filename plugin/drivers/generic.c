@@ -13,12 +13,38 @@ int mdev_generic_check_params(const struct mdev_op *op) {
         return 0;
 }
 
+/* The mdev core's answers to a create write (drivers/vfio/mdev/mdev_core.c,
+ * mdev_device_create(): EEXIST for a UUID in use, EUSERS when the type's
+ * available_instances is 0; vendor drivers return their own, e.g. ENOSPC)
+ * and what each means for the user. */
+static const char *create_hint(int r) {
+        switch (r) {
+        case -EUSERS:
+        case -ENOSPC:
+        case -EDQUOT:
+                return "the parent has no free instance of it; stop a VM that uses one, or choose another type or parent (`gpuhookctl types`)";
+        case -EEXIST:
+                return "an mdev with this UUID was created meanwhile; give the domain another UUID or find who made it (`mdevctl list`)";
+        case -ENODEV:
+        case -ENOENT:
+                return "the parent or type is gone (its driver unloading?); check `gpuhookctl types`";
+        default:
+                return "check the vendor driver's log (dmesg)";
+        }
+}
+
 int mdev_generic_create(const struct mdev_op *op) {
         const char *err = NULL;
-        int r = mdevctl_start_transient(op->mdevctl, op->uuid, op->parent, op->type, &err);
-        if (r < 0)
-                return log_fail(r, "cannot create mdev %s (type %s) on %s: %s; see `mdevctl types` for what is free",
-                                op->uuid, op->type, op->parent, err);
+        int r;
+
+        if (op->mdevctl) {
+                r = mdevctl_start_transient(op->mdevctl, op->uuid, op->parent, op->type, &err);
+                if (r < 0)
+                        return log_fail(r, "cannot create mdev %s (type %s) on %s: %s; see `mdevctl types` for what is free",
+                                        op->uuid, op->type, op->parent, err);
+        } else if ((r = mdev_sysfs_create(op->parent, op->type, op->uuid)) < 0)
+                return log_fail(r, "cannot create mdev %s (type %s) on %s: %s; %s", op->uuid, op->type, op->parent,
+                                strerror(-r), create_hint(r));
         r = mdev_wait_present(op->uuid, op->model, op->timeout_ms);
         if (r == -ETIMEDOUT)
                 return log_fail(r, "mdev %s (type %s) on %s did not appear in %s within %us; check the vendor driver's log (dmesg)",
@@ -38,7 +64,10 @@ int mdev_generic_destroy(const struct mdev_op *op) {
 
         if (!mdev_exists(op->uuid))
                 return 0;
-        r = mdevctl_stop(op->mdevctl, op->uuid, &err);
+        if (op->mdevctl)
+                r = mdevctl_stop(op->mdevctl, op->uuid, &err);
+        else if ((r = mdev_sysfs_remove(op->uuid, op->timeout_ms)) < 0)
+                err = r == -ETIMEDOUT ? "the remove write did not return (the device is still open?)" : strerror(-r);
         if (r < 0 && mdev_exists(op->uuid))
                 return log_fail(r, "cannot remove mdev %s from %s: %s; is a VM still using it? retry with `gpuhookctl reconcile`",
                                 op->uuid, op->parent, err);

@@ -169,6 +169,45 @@ static void test_all_or_nothing_when_third_create_fails(void) {
         testhost_free(t);
 }
 
+/* With only gpuhook's own callout installed (as packaged) the hook creates
+ * and removes through sysfs: the callout does not run for the hook's device,
+ * mdevctl still lists it; with any other callout or notifier installed, the
+ * hook goes through mdevctl so that it runs. A logging callout tells which. */
+static void test_sysfs_directly_unless_other_callouts(void) {
+        struct testhost *t = testhost_new("mtty");
+        const char *uuids[] = { U1 };
+        _cleanup_free_ char *xml = domain_with("vm1", DOM_UUID, "mtty-1", NULL, uuids, 1);
+
+        CU_ASSERT_EQUAL(testhost_sh(t, NULL, "ln -sf %s/plugin/callout/gpuhook-callout /etc/mdevctl.d/scripts.d/callouts/gpuhook",
+                                    testhost_build_root()),
+                        0);
+        /* no mdevctl to run: the hook must not need it */
+        testhost_config(t, "mdevctl = /nonexistent/mdevctl\n");
+        CU_ASSERT_EQUAL(testhost_hook(t, xml, "vm1", "prepare", "begin"), 0);
+        if (t->status)
+                fprintf(stderr, "\n%s", t->err);
+        CU_ASSERT_TRUE(testhost_mdev_present(t, U1));
+        CU_ASSERT_EQUAL(testhost_sh(t, NULL, "mdevctl list | grep -q '^%s mtty mtty-1'", U1), 0); /* mdevctl sees it */
+        CU_ASSERT_EQUAL(testhost_hook(t, xml, "vm1", "release", "end"), 0);
+        CU_ASSERT_FALSE(testhost_mdev_present(t, U1));
+        CU_ASSERT_EQUAL(testhost_writes_matching(t, "/" U1 "/remove"), 1);
+
+        /* a notifier of someone else's: mdevctl runs it, so gpuhook uses mdevctl */
+        testhost_config(t, "");
+        _cleanup_free_ char *log = strdup_printf("%s/notified", t->dir);
+        CU_ASSERT_EQUAL(testhost_sh(t, NULL,
+                                    "mkdir -p /etc/mdevctl.d/scripts.d/notifiers && "
+                                    "printf '#!/bin/sh\necho \"$*\" >> %s\n' > /etc/mdevctl.d/scripts.d/notifiers/log && "
+                                    "chmod +x /etc/mdevctl.d/scripts.d/notifiers/log",
+                                    log),
+                        0);
+        CU_ASSERT_EQUAL(testhost_hook(t, xml, "vm1", "prepare", "begin"), 0);
+        CU_ASSERT_EQUAL(testhost_hook(t, xml, "vm1", "release", "end"), 0);
+        CU_ASSERT_EQUAL(testhost_sh(t, NULL, "grep -q -- '-u %s' %s", U1, log), 0);
+        CU_ASSERT_FALSE(testhost_mdev_present(t, U1));
+        testhost_free(t);
+}
+
 static void test_prepare_twice_and_release_without_prepare(void) {
         struct testhost *t = testhost_new("v100");
         const char *uuids[] = { U1 };
@@ -297,6 +336,7 @@ CUNIT_MAIN("mdev-lifecycle",
            T(test_missing_recipe_error),
            T(test_exhaustion_message_and_rollback),
            T(test_all_or_nothing_when_third_create_fails),
+           T(test_sysfs_directly_unless_other_callouts),
            T(test_prepare_twice_and_release_without_prepare),
            T(test_release_after_sigkilled_prepare),
            T(test_uuid_held_by_another_domain),
