@@ -280,6 +280,33 @@ static void test_one_type_at_a_time_explained(void) {
         host_view_free(&v);
 }
 
+/* The one-type rule follows the card's own counters: a card that hosts one
+ * type and still offers another is in mixed-size mode; an empty card and a
+ * card whose other types read 0 keep the rule. */
+static void test_type_rule_settled_by_counters(void) {
+        struct host_view v = { 0 };
+        size_t a = hv_v100(&v, GPU_A, 0, "nvidia-299", 1); /* others read 0: equal-size */
+        size_t b = hv_parent(&v, GPU_B, 0, true);          /* hosts 299, still offers 300 */
+        hv_type(&v, b, "nvidia-299", "GRID V100-4C", "vfio-pci", 6, 1);
+        hv_type(&v, b, "nvidia-300", "GRID V100-8C", "vfio-pci", 1, 0);
+        size_t c = hv_v100(&v, GPU_C, 0, NULL, 0); /* empty: cannot tell */
+        host_view_settle_type_rule(&v);
+        CU_ASSERT_TRUE(v.parents[a].one_type_at_a_time);
+        CU_ASSERT_FALSE(v.parents[b].one_type_at_a_time);
+        CU_ASSERT_TRUE(v.parents[c].one_type_at_a_time);
+
+        /* on the mixed card, two types in one plan */
+        struct placement_choice ch;
+        struct strbuf why = { 0 };
+        struct placement_request req = { .type_id = "nvidia-299", .parent = GPU_B, .policy = PLACEMENT_COMPACT };
+        CU_ASSERT_EQUAL(placement_choose(&v, &req, &ch, &why), 0);
+        host_view_consume(&v, &ch);
+        req.type_id = "nvidia-300";
+        CU_ASSERT_EQUAL(placement_choose(&v, &req, &ch, &why), 0);
+        strbuf_free(&why);
+        host_view_free(&v);
+}
+
 static void test_consume(void) {
         struct host_view v = { 0 };
         struct strbuf why = { 0 };
@@ -436,6 +463,7 @@ UNIT_MAIN("placement",
           UNIT_TEST(test_resolve_type_unknown),
           UNIT_TEST(test_exhaustion),
           UNIT_TEST(test_one_type_at_a_time_explained),
+          UNIT_TEST(test_type_rule_settled_by_counters),
           UNIT_TEST(test_consume),
           UNIT_TEST(test_card_load_counts_all_vfs),
           UNIT_TEST(test_card_one_type_explained),
