@@ -19,8 +19,7 @@
 
 static char *vm(const char *n, const char *devices, const char *meta) {
         _cleanup_free_ char *dom_uuid = strdup_printf(DOM "%c", n[strlen(n) - 1]);
-        _cleanup_free_ char *wrapped = strdup_printf("<gpuhook:devices xmlns:gpuhook='urn:gpuhook:domain:1'>%s</gpuhook:devices>", meta);
-        return testhost_domain_xml(n, dom_uuid, devices, wrapped);
+        return testhost_gpuhook_domain_xml(n, dom_uuid, devices, meta);
 }
 
 static char *vgpu_vm(const char *n, const char *vf, const char *type) {

@@ -305,6 +305,12 @@ char *testhost_domain_xml(const char *name, const char *uuid, const char *device
                              name, uuid, metadata ? metadata : "", devices ? devices : "");
 }
 
+char *testhost_gpuhook_domain_xml(const char *name, const char *uuid, const char *devices, const char *gpuhook) {
+        _cleanup_free_ char *meta =
+                strdup_printf("<gpuhook:devices xmlns:gpuhook='urn:gpuhook:domain:1'>%s</gpuhook:devices>", gpuhook);
+        return testhost_domain_xml(name, uuid, devices, meta);
+}
+
 char *testhost_mdev_hostdev(const char *uuid, const char *model) {
         return strdup_printf("<hostdev mode='subsystem' type='mdev' managed='no' model='%s' display='off'>"
                              "<source><address uuid='%s'/></source></hostdev>\n",

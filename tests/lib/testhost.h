@@ -66,6 +66,8 @@ char *testhost_state_path(struct testhost *t, const char *rel);
 
 /* A libvirt domain XML with the given <devices> and <metadata> bodies. */
 char *testhost_domain_xml(const char *name, const char *uuid, const char *devices, const char *metadata);
+/* The same with GPUHOOK (gpuhook:* elements) inside <gpuhook:devices>. */
+char *testhost_gpuhook_domain_xml(const char *name, const char *uuid, const char *devices, const char *gpuhook);
 char *testhost_mdev_hostdev(const char *uuid, const char *model);
 char *testhost_mdev_meta(const char *uuid, const char *type, const char *extra_attrs);
 
