@@ -152,7 +152,7 @@ bool sim_vendor_key(const char *key) {
         return sim_vendor_vgpu_key(key);
 }
 
-/* "1155:48,1156:24" */
+/* "1147:48,1148:24" */
 static int set_vgpu_max(struct sim_pf *pf, const char *value) {
         _cleanup_free_ char *copy = strdup(value);
         if (!copy)

@@ -20,7 +20,7 @@
 #include "testbed.h"
 
 struct sim_vgpu_type {
-        unsigned id;   /* 1155 */
+        unsigned id;   /* 1147 */
         unsigned max;  /* instances per physical card (framebuffer) */
         char *name;    /* "NVIDIA L40S-1Q" */
 };

@@ -9,6 +9,8 @@ PACKAGES=(
   gcc meson ninja-build pkg-config libxml2-dev libudev-dev libvirt-dev libjson-c-dev
   # tests and the simulated host
   libcunit1-dev umockdev libumockdev-dev mdevctl util-linux
+  # tools/check-hostfiles.py: the host files against pci.ids (tests/hosts/)
+  python3 pci.ids
   # real libvirt for the end-to-end tests and templates
   libvirt-daemon-system libvirt-clients qemu-system-x86 libxml2-utils
   # real clients in the real-kernel suite (virt-install, virt-xml)

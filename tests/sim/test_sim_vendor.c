@@ -24,13 +24,13 @@
 #define AMD_PF DEVS "0000:05:00.0"
 
 static const char l40s_all[] = "ID    : vGPU Name\n"
-                               "1155  : NVIDIA L40S-1Q\n"
-                               "1156  : NVIDIA L40S-2Q\n"
-                               "1157  : NVIDIA L40S-4Q\n"
-                               "1159  : NVIDIA L40S-8Q\n"
-                               "1163  : NVIDIA L40S-48Q\n";
+                               "1147  : NVIDIA L40S-1Q\n"
+                               "1148  : NVIDIA L40S-2Q\n"
+                               "1150  : NVIDIA L40S-4Q\n"
+                               "1152  : NVIDIA L40S-8Q\n"
+                               "1156  : NVIDIA L40S-48Q\n";
 static const char header_only[] = "ID    : vGPU Name\n";
-static const char only_4q[] = "ID    : vGPU Name\n1157  : NVIDIA L40S-4Q\n";
+static const char only_4q[] = "ID    : vGPU Name\n1150  : NVIDIA L40S-4Q\n";
 
 /* Contents of REL in the testbed, "(missing)" if it cannot be read. */
 static char *rd(struct host *h, const char *rel) {
@@ -141,9 +141,9 @@ static void test_l40s_completion(void) {
         CU_ASSERT_EQUAL(count_dir(h, "/sys/class/mdev_bus"), 0);
         /* the model: both cards (e1 learnt its types from c1, same device id) */
         char *vendor = rd(h, "/.sim/vendor");
-        CU_ASSERT_PTR_NOT_NULL(strstr(vendor, "vgpu-type 0000:c1:00.0 1155 48 NVIDIA L40S-1Q\n"));
-        CU_ASSERT_PTR_NOT_NULL(strstr(vendor, "vgpu-type 0000:e1:00.0 1163 1 NVIDIA L40S-48Q\n"));
-        CU_ASSERT_PTR_NOT_NULL(strstr(vendor, "vgpu-type 0000:c1:00.0 1159 6 NVIDIA L40S-8Q\n"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(vendor, "vgpu-type 0000:c1:00.0 1147 48 NVIDIA L40S-1Q\n"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(vendor, "vgpu-type 0000:e1:00.0 1156 1 NVIDIA L40S-48Q\n"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(vendor, "vgpu-type 0000:c1:00.0 1152 6 NVIDIA L40S-8Q\n"));
         free(vendor);
         host_free(h);
 }
@@ -392,8 +392,8 @@ static void test_vgpu_create_destroy(void) {
         struct host *h = host_new("l40s-vfio");
         const char *cur4 = vf("0000:c1:00.4", "nvidia/current_vgpu_type");
         const char *cur5 = vf("0000:c1:00.5", "nvidia/current_vgpu_type");
-        CU_ASSERT_STRING_EQUAL(cwrite(h, cur4, "1157"), "0");
-        ASSERT_FILE(h, cur4, "1157\n");
+        CU_ASSERT_STRING_EQUAL(cwrite(h, cur4, "1150"), "0");
+        ASSERT_FILE(h, cur4, "1150\n");
         /* a VF with a type lists nothing; the others only the type in use */
         ASSERT_FILE(h, vf("0000:c1:00.4", "nvidia/creatable_vgpu_types"), header_only);
         for (int i = 5; i <= 7; i++) {
@@ -404,18 +404,18 @@ static void test_vgpu_create_destroy(void) {
         /* the other card is untouched */
         ASSERT_FILE(h, L40S_PF1 "/sriov_numvfs", "0\n");
         /* not in this VF's list (homogeneous card) */
-        CU_ASSERT_STRING_EQUAL(cwrite(h, cur5, "1155"), "EINVAL");
-        CU_ASSERT_NOT_EQUAL(sh(h, PRINTF " 1155 > %s", cur5), 0);
+        CU_ASSERT_STRING_EQUAL(cwrite(h, cur5, "1147"), "EINVAL");
+        CU_ASSERT_NOT_EQUAL(sh(h, PRINTF " 1147 > %s", cur5), 0);
         CU_ASSERT_PTR_NOT_NULL(strstr(h->err, "Invalid argument"));
         ASSERT_FILE(h, cur5, "0\n"); /* rewritten after the truncating redirection */
         CU_ASSERT_STRING_EQUAL(cwrite(h, cur5, "4242"), "EINVAL");
         CU_ASSERT_STRING_EQUAL(cwrite(h, cur5, "L40S-4Q"), "EINVAL");
         CU_ASSERT_STRING_EQUAL(cwrite(h, cur5, ""), "0");
         /* already has a type: EBUSY, even the same one; write 0 first */
-        CU_ASSERT_STRING_EQUAL(cwrite(h, cur4, "1157"), "EBUSY");
-        CU_ASSERT_STRING_EQUAL(cwrite(h, cur4, "1155"), "EBUSY");
-        CU_ASSERT_EQUAL(sh(h, "printf '1157\\n' > %s", cur5), 0);
-        ASSERT_FILE(h, cur5, "1157\n");
+        CU_ASSERT_STRING_EQUAL(cwrite(h, cur4, "1150"), "EBUSY");
+        CU_ASSERT_STRING_EQUAL(cwrite(h, cur4, "1147"), "EBUSY");
+        CU_ASSERT_EQUAL(sh(h, "printf '1150\\n' > %s", cur5), 0);
+        ASSERT_FILE(h, cur5, "1150\n");
         /* destroy one: the card still holds 4Q */
         CU_ASSERT_STRING_EQUAL(cwrite(h, cur4, "0"), "0");
         ASSERT_FILE(h, cur4, "0\n");
@@ -438,16 +438,16 @@ static void test_vgpu_capacity(void) {
         REQUIRE_SIM();
         /* 48Q: one per card */
         struct host *h = host_new("l40s-vfio");
-        CU_ASSERT_STRING_EQUAL(cwrite(h, vf("0000:c1:00.6", "nvidia/current_vgpu_type"), "1163"), "0");
+        CU_ASSERT_STRING_EQUAL(cwrite(h, vf("0000:c1:00.6", "nvidia/current_vgpu_type"), "1156"), "0");
         for (int i = 4; i <= 7; i++) {
                 char *f = xprintf(DEVS "0000:c1:00.%d/nvidia/creatable_vgpu_types", i);
                 ASSERT_FILE(h, f, header_only);
                 free(f);
         }
-        CU_ASSERT_STRING_EQUAL(cwrite(h, vf("0000:c1:00.7", "nvidia/current_vgpu_type"), "1163"), "EINVAL");
+        CU_ASSERT_STRING_EQUAL(cwrite(h, vf("0000:c1:00.7", "nvidia/current_vgpu_type"), "1156"), "EINVAL");
         /* new VFs of the other card are not affected */
         CU_ASSERT_STRING_EQUAL(cwrite(h, L40S_PF1 "/sriov_numvfs", "2"), "0");
-        CU_ASSERT_STRING_EQUAL(cwrite(h, vf("0000:e1:00.5", "nvidia/current_vgpu_type"), "1163"), "0");
+        CU_ASSERT_STRING_EQUAL(cwrite(h, vf("0000:e1:00.5", "nvidia/current_vgpu_type"), "1156"), "0");
         /* a vGPU keeps its VF: sriov_numvfs 0 fails EBUSY */
         CU_ASSERT_STRING_EQUAL(cwrite(h, L40S_PF1 "/sriov_numvfs", "0"), "EBUSY");
         CU_ASSERT_STRING_EQUAL(cwrite(h, vf("0000:e1:00.5", "nvidia/current_vgpu_type"), "0"), "0");
@@ -455,21 +455,21 @@ static void test_vgpu_capacity(void) {
         host_free(h);
 
         /* a smaller max, set in the host file: the list shrinks to nothing */
-        h = host_variant("l40s-vfio", "# gpuhook-sim: 0000:c1:00.0 vgpu-max=1157:2\n");
-        CU_ASSERT_STRING_EQUAL(cwrite(h, vf("0000:c1:00.4", "nvidia/current_vgpu_type"), "1157"), "0");
+        h = host_variant("l40s-vfio", "# gpuhook-sim: 0000:c1:00.0 vgpu-max=1150:2\n");
+        CU_ASSERT_STRING_EQUAL(cwrite(h, vf("0000:c1:00.4", "nvidia/current_vgpu_type"), "1150"), "0");
         ASSERT_FILE(h, vf("0000:c1:00.5", "nvidia/creatable_vgpu_types"), only_4q);
-        CU_ASSERT_STRING_EQUAL(cwrite(h, vf("0000:c1:00.5", "nvidia/current_vgpu_type"), "1157"), "0");
+        CU_ASSERT_STRING_EQUAL(cwrite(h, vf("0000:c1:00.5", "nvidia/current_vgpu_type"), "1150"), "0");
         ASSERT_FILE(h, vf("0000:c1:00.6", "nvidia/creatable_vgpu_types"), header_only);
-        CU_ASSERT_STRING_EQUAL(cwrite(h, vf("0000:c1:00.6", "nvidia/current_vgpu_type"), "1157"), "EINVAL");
+        CU_ASSERT_STRING_EQUAL(cwrite(h, vf("0000:c1:00.6", "nvidia/current_vgpu_type"), "1150"), "EINVAL");
         host_free(h);
 
         /* mixed-size mode: one framebuffer pool, types side by side */
         h = host_variant("l40s-vfio", "# gpuhook-sim: 0000:c1:00.0 vgpu-mode=mixed-size\n");
-        CU_ASSERT_STRING_EQUAL(cwrite(h, vf("0000:c1:00.4", "nvidia/current_vgpu_type"), "1157"), "0");
+        CU_ASSERT_STRING_EQUAL(cwrite(h, vf("0000:c1:00.4", "nvidia/current_vgpu_type"), "1150"), "0");
         ASSERT_FILE(h, vf("0000:c1:00.5", "nvidia/creatable_vgpu_types"),
-                    "ID    : vGPU Name\n1155  : NVIDIA L40S-1Q\n1156  : NVIDIA L40S-2Q\n1157  : NVIDIA L40S-4Q\n"
-                    "1159  : NVIDIA L40S-8Q\n");
-        CU_ASSERT_STRING_EQUAL(cwrite(h, vf("0000:c1:00.5", "nvidia/current_vgpu_type"), "1155"), "0");
+                    "ID    : vGPU Name\n1147  : NVIDIA L40S-1Q\n1148  : NVIDIA L40S-2Q\n1150  : NVIDIA L40S-4Q\n"
+                    "1152  : NVIDIA L40S-8Q\n");
+        CU_ASSERT_STRING_EQUAL(cwrite(h, vf("0000:c1:00.5", "nvidia/current_vgpu_type"), "1147"), "0");
         host_free(h);
 }
 
@@ -479,7 +479,7 @@ static void test_vgpu_release_busy(void) {
         const char *cur = vf("0000:c1:00.4", "nvidia/current_vgpu_type");
         /* a free VF: 0 is a no-op and does not count */
         CU_ASSERT_STRING_EQUAL(cwrite(h, cur, "0"), "0");
-        CU_ASSERT_STRING_EQUAL(cwrite(h, cur, "1156"), "0");
+        CU_ASSERT_STRING_EQUAL(cwrite(h, cur, "1148"), "0");
         /* the way peers release: retry 0 up to 10 times */
         CU_ASSERT_EQUAL(sh(h, "for i in 1 2 3 4 5 6 7 8 9 10; do printf 0 > %s 2>/dev/null && exit 0; "
                               "echo retry; done; exit 1",
@@ -491,7 +491,7 @@ static void test_vgpu_release_busy(void) {
         CU_ASSERT_EQUAL(count_lines_matching(log, "/nvidia/current_vgpu_type \"0\" EBUSY"), 2);
         free(log);
         /* used up: the next release succeeds at once */
-        CU_ASSERT_STRING_EQUAL(cwrite(h, cur, "1156"), "0");
+        CU_ASSERT_STRING_EQUAL(cwrite(h, cur, "1148"), "0");
         CU_ASSERT_STRING_EQUAL(cwrite(h, cur, "0"), "0");
         char *vendor = rd(h, "/.sim/vendor");
         CU_ASSERT_PTR_NOT_NULL(strstr(vendor, "pf 0000:c1:00.0 sriov-configure=auto vf-driver=auto "
@@ -550,43 +550,43 @@ static void test_mdev_on_vf(void) {
         struct host *h = host_new("a100-vf");
         const char *argv[] = { MDEVCTL, "types", NULL };
         CU_ASSERT_EQUAL(run(h, argv), 0);
-        CU_ASSERT_EQUAL(count_lines_matching(h->out, "Name: NVIDIA A100-4C"), 8);
+        CU_ASSERT_EQUAL(count_lines_matching(h->out, "Name: GRID A100-4C"), 8);
         CU_ASSERT_PTR_NOT_NULL(strstr(h->out, "0000:81:00.7\n"));
-        assert_avail4(h, "0000:41:00", "nvidia-471", "1111");
+        assert_avail4(h, "0000:41:00", "nvidia-468", "1111");
         /* one 8C on VF .5: every other type reads 0 on every VF of the card */
-        mdevctl_start(h, AU("01"), "0000:41:00.5", "nvidia-473");
+        mdevctl_start(h, AU("01"), "0000:41:00.5", "nvidia-470");
         CU_ASSERT_EQUAL(h->status, 0);
-        assert_avail4(h, "0000:41:00", "nvidia-473", "1011");
-        assert_avail4(h, "0000:41:00", "nvidia-471", "0000");
-        assert_avail4(h, "0000:41:00", "nvidia-476", "0000");
-        assert_avail4(h, "0000:81:00", "nvidia-471", "1111"); /* the other card */
-        mdevctl_start(h, AU("02"), "0000:41:00.4", "nvidia-471");
+        assert_avail4(h, "0000:41:00", "nvidia-470", "1011");
+        assert_avail4(h, "0000:41:00", "nvidia-468", "0000");
+        assert_avail4(h, "0000:41:00", "nvidia-473", "0000");
+        assert_avail4(h, "0000:81:00", "nvidia-468", "1111"); /* the other card */
+        mdevctl_start(h, AU("02"), "0000:41:00.4", "nvidia-468");
         CU_ASSERT_NOT_EQUAL(h->status, 0);
         CU_ASSERT_PTR_NOT_NULL(strstr(h->err, "No available instances"));
-        CU_ASSERT_STRING_EQUAL(cwrite(h, A100_0 "/0000:41:00.4/mdev_supported_types/nvidia-471/create", AU("02")),
+        CU_ASSERT_STRING_EQUAL(cwrite(h, A100_0 "/0000:41:00.4/mdev_supported_types/nvidia-468/create", AU("02")),
                                "EUSERS");
-        CU_ASSERT_STRING_EQUAL(cwrite(h, A100_0 "/0000:41:00.5/mdev_supported_types/nvidia-473/create", AU("02")),
+        CU_ASSERT_STRING_EQUAL(cwrite(h, A100_0 "/0000:41:00.5/mdev_supported_types/nvidia-470/create", AU("02")),
                                "EUSERS"); /* one instance per VF */
-        mdevctl_start(h, AU("03"), "0000:41:00.7", "nvidia-473");
+        mdevctl_start(h, AU("03"), "0000:41:00.7", "nvidia-470");
         CU_ASSERT_EQUAL(h->status, 0);
-        assert_avail4(h, "0000:41:00", "nvidia-473", "1010");
+        assert_avail4(h, "0000:41:00", "nvidia-470", "1010");
         /* the card empty again: everything returns */
         mdevctl_stop(h, AU("01"));
         mdevctl_stop(h, AU("03"));
-        assert_avail4(h, "0000:41:00", "nvidia-471", "1111");
-        assert_avail4(h, "0000:41:00", "nvidia-476", "1111");
+        assert_avail4(h, "0000:41:00", "nvidia-468", "1111");
+        assert_avail4(h, "0000:41:00", "nvidia-473", "1111");
         /* max_instance per card: 20C x2 on a 4-VF card */
-        mdevctl_start(h, AU("04"), "0000:41:00.4", "nvidia-475");
+        mdevctl_start(h, AU("04"), "0000:41:00.4", "nvidia-472");
         CU_ASSERT_EQUAL(h->status, 0);
-        assert_avail4(h, "0000:41:00", "nvidia-475", "0111");
-        CU_ASSERT_EQUAL(sh(h, "printf %s > %s/0000:41:00.6/mdev_supported_types/nvidia-475/create", AU("05"),
+        assert_avail4(h, "0000:41:00", "nvidia-472", "0111");
+        CU_ASSERT_EQUAL(sh(h, "printf %s > %s/0000:41:00.6/mdev_supported_types/nvidia-472/create", AU("05"),
                            A100_0),
                         0);
-        assert_avail4(h, "0000:41:00", "nvidia-475", "0000");
-        CU_ASSERT_STRING_EQUAL(cwrite(h, A100_0 "/0000:41:00.7/mdev_supported_types/nvidia-475/create", AU("06")),
+        assert_avail4(h, "0000:41:00", "nvidia-472", "0000");
+        CU_ASSERT_STRING_EQUAL(cwrite(h, A100_0 "/0000:41:00.7/mdev_supported_types/nvidia-472/create", AU("06")),
                                "EUSERS");
         /* placement across cards: the NUMA 1 card still offers 20C */
-        assert_avail4(h, "0000:81:00", "nvidia-475", "1111");
+        assert_avail4(h, "0000:81:00", "nvidia-472", "1111");
         char *numa = rd(h, "/sys/class/mdev_bus/0000:81:00.4/numa_node");
         CU_ASSERT_STRING_EQUAL(numa, "1\n");
         free(numa);
@@ -599,7 +599,7 @@ static void test_mdev_on_new_vfs(void) {
         REQUIRE_MDEVCTL();
         struct host *h = host_new("a100-vf");
         const char *numvfs = DEVS "0000:41:00.0/sriov_numvfs";
-        mdevctl_start(h, AU("11"), "0000:41:00.6", "nvidia-471");
+        mdevctl_start(h, AU("11"), "0000:41:00.6", "nvidia-468");
         CU_ASSERT_EQUAL(h->status, 0);
         /* mdevs keep their VFs */
         CU_ASSERT_STRING_EQUAL(cwrite(h, numvfs, "0"), "EBUSY");
@@ -612,21 +612,21 @@ static void test_mdev_on_new_vfs(void) {
         free(state);
         const char *argv[] = { MDEVCTL, "types", NULL };
         CU_ASSERT_EQUAL(run(h, argv), 0);
-        CU_ASSERT_EQUAL(count_lines_matching(h->out, "Name: NVIDIA A100-4C"), 4);
+        CU_ASSERT_EQUAL(count_lines_matching(h->out, "Name: GRID A100-4C"), 4);
         /* sriov-manage -e: six VFs, .4 .. 01.1 */
         CU_ASSERT_EQUAL(sh(h, "printf 6 > %s", numvfs), 0);
         CU_ASSERT_EQUAL(run(h, argv), 0);
-        CU_ASSERT_EQUAL(count_lines_matching(h->out, "Name: NVIDIA A100-4C"), 10);
+        CU_ASSERT_EQUAL(count_lines_matching(h->out, "Name: GRID A100-4C"), 10);
         CU_ASSERT_PTR_NOT_NULL(strstr(h->out, "0000:41:01.1\n"));
         CU_ASSERT_PTR_NOT_NULL(strstr(h->out, "max_instance=10"));
         assert_link(h, "/sys/class/mdev_bus/0000:41:01.0", "/sys/devices/pci0000:40/0000:40:01.1/0000:41:01.0");
-        mdevctl_start(h, AU("12"), "0000:41:01.1", "nvidia-474");
+        mdevctl_start(h, AU("12"), "0000:41:01.1", "nvidia-471");
         CU_ASSERT_EQUAL(h->status, 0);
         CU_ASSERT_TRUE(exists(h, "/sys/bus/mdev/devices/" AU("12") "/nvidia/vgpu_params"));
-        assert_avail4(h, "0000:41:00", "nvidia-474", "1111");
-        assert_avail4(h, "0000:41:00", "nvidia-471", "0000");
-        CU_ASSERT_EQUAL(avail(h, "0000:41:01.1", "nvidia-474"), 0);
-        CU_ASSERT_EQUAL(avail(h, "0000:41:01.0", "nvidia-474"), 1);
+        assert_avail4(h, "0000:41:00", "nvidia-471", "1111");
+        assert_avail4(h, "0000:41:00", "nvidia-468", "0000");
+        CU_ASSERT_EQUAL(avail(h, "0000:41:01.1", "nvidia-471"), 0);
+        CU_ASSERT_EQUAL(avail(h, "0000:41:01.0", "nvidia-471"), 1);
         host_free(h);
 }
 
@@ -641,7 +641,7 @@ static void test_s390(void) {
         CU_ASSERT_EQUAL(run(h, types), 0);
         CU_ASSERT_PTR_NOT_NULL(strstr(h->out, "0.0.0313\n  vfio_ccw-io\n    Available instances: 1\n"
                                               "    Device API: vfio-ccw\n    Name: I/O subchannel (Non-QDIO)\n"));
-        CU_ASSERT_PTR_NOT_NULL(strstr(h->out, "matrix\n  vfio_ap-passthrough\n    Available instances: 65535\n"
+        CU_ASSERT_PTR_NOT_NULL(strstr(h->out, "matrix\n  vfio_ap-passthrough\n    Available instances: 65536\n"
                                               "    Device API: vfio-ap\n    Name: VFIO AP Passthrough Device\n"));
         assert_link(h, "/sys/class/mdev_bus/0.0.0313", CCW);
         assert_link(h, "/sys/class/mdev_bus/matrix", MATRIX);
@@ -653,7 +653,7 @@ static void test_s390(void) {
         assert_link(h, "/sys/bus/mdev/devices/" SU("02") "/mdev_type",
                     MATRIX "/mdev_supported_types/vfio_ap-passthrough");
         CU_ASSERT_FALSE(exists(h, "/sys/bus/mdev/devices/" SU("01") "/nvidia"));
-        CU_ASSERT_EQUAL(avail(h, "matrix", "vfio_ap-passthrough"), 65534);
+        CU_ASSERT_EQUAL(avail(h, "matrix", "vfio_ap-passthrough"), 65535);
         CU_ASSERT_EQUAL(avail(h, "0.0.0313", "vfio_ccw-io"), 0);
         /* the mdev core's counter: EUSERS */
         CU_ASSERT_STRING_EQUAL(cwrite(h, CCW "/mdev_supported_types/vfio_ccw-io/create", SU("03")), "EUSERS");
@@ -729,7 +729,7 @@ static void test_sriov_manage(void) {
         CU_ASSERT_EQUAL(sh(h, "sriov-manage -e ALL"), 0);
         ASSERT_FILE(h, L40S_PF0 "/sriov_numvfs", "4\n");
         /* a vGPU keeps its card's VFs */
-        CU_ASSERT_STRING_EQUAL(cwrite(h, vf("0000:c1:00.7", "nvidia/current_vgpu_type"), "1159"), "0");
+        CU_ASSERT_STRING_EQUAL(cwrite(h, vf("0000:c1:00.7", "nvidia/current_vgpu_type"), "1152"), "0");
         CU_ASSERT_EQUAL(sh(h, "sriov-manage -d ALL"), 1);
         CU_ASSERT_PTR_NOT_NULL(strstr(h->err, "cannot write 0 to /sys/bus/pci/devices/0000:c1:00.0/sriov_numvfs"));
         ASSERT_FILE(h, L40S_PF0 "/sriov_numvfs", "4\n");
