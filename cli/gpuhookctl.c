@@ -35,12 +35,14 @@ static const struct verb {
           "blacklist DRIVER...        keep host drivers off (--vfio VENDOR:DEVICE...)" },
         { "xml", 1, 2,
           OPT_JSON | OPT_UUID | OPT_TYPE | OPT_PARENT | OPT_PLACEMENT | OPT_PARAM | OPT_MODEL | OPT_DISPLAY | OPT_RAMFB |
-                  OPT_UNMANAGED | OPT_NAME | OPT_MEMORY | OPT_VCPUS | OPT_PCI | OPT_MDEV,
+                  OPT_UNMANAGED | OPT_NAME | OPT_MEMORY | OPT_VCPUS | OPT_PCI | OPT_MDEV | OPT_FAMILY | OPT_PROFILE,
           verb_xml, "xml TEMPLATE [ARG]         render a libvirt XML snippet or domain" },
         { "attach", 3, UINT32_MAX,
           OPT_JSON | OPT_DRY_RUN | OPT_LIVE | OPT_CONFIG | OPT_UUID | OPT_TYPE | OPT_PARENT | OPT_PLACEMENT | OPT_PARAM |
-                  OPT_MODEL | OPT_DISPLAY | OPT_RAMFB | OPT_UNMANAGED,
-          verb_attach, "attach DOMAIN KIND ARG...  hot-plug an mdev, SR-IOV vGPU VF or PCI device" },
+                  OPT_MODEL | OPT_DISPLAY | OPT_RAMFB | OPT_UNMANAGED | OPT_PROFILE,
+          verb_attach, "attach DOMAIN KIND ARG...  hot-plug an mdev, SR-IOV vGPU VF, family VF or PCI device" },
+        { "repick", 1, 1, OPT_JSON | OPT_DRY_RUN, verb_repick,
+          "repick DOMAIN              move its <gpuhook:vf> VFs that are taken to free ones" },
         { "detach", 2, UINT32_MAX, OPT_JSON | OPT_DRY_RUN | OPT_LIVE | OPT_CONFIG | OPT_TIMEOUT, verb_detach,
           "detach DOMAIN DEVICE...    unplug and release devices" },
         { "reconcile", 0, 0, OPT_JSON | OPT_DRY_RUN | OPT_MIN_AGE, verb_reconcile,
@@ -82,6 +84,8 @@ enum {
         ARG_REASON,
         ARG_TEXTFILE,
         ARG_FORCE,
+        ARG_FAMILY,
+        ARG_PROFILE,
 };
 
 /* Options a verb may or may not accept: the getopt value, OPT_* bit, name. */
@@ -104,6 +108,7 @@ static const struct {
         { ARG_MIN_AGE, OPT_MIN_AGE, "--min-age" }, { ARG_TYPE, OPT_TYPE, "--type" },
         { ARG_REASON, OPT_REASON, "--reason" },    { ARG_TEXTFILE, OPT_TEXTFILE, "--textfile" },
         { 'q', OPT_QUIET, "--quiet" },         { ARG_FORCE, OPT_FORCE, "--force" },
+        { ARG_FAMILY, OPT_FAMILY, "--family" },    { ARG_PROFILE, OPT_PROFILE, "--profile" },
 };
 
 /* The OPT_* bit of getopt value VAL, 0 for the global options. */
@@ -125,8 +130,10 @@ static void help(void) {
                "         [--param NAME=VALUE]... [--model M] [--display] [--ramfb]\n"
                "  attach DOMAIN pci BDF... [--unmanaged]\n"
                "  attach DOMAIN vgpu-vf BDF --type TYPE\n"
+               "  attach DOMAIN vf FAMILY [--profile P] [--placement compact|spread]\n"
                "detach devices: an mdev UUID or a PCI address (BDF)\n"
-               "xml templates: list, pci BDF, mdev UUID, vgpu-vf BDF, metadata UUID --type T,\n"
+               "xml templates: list, pci BDF, mdev UUID, vgpu-vf BDF, vf FAMILY, metadata UUID --type T,\n"
+               "               metadata BDF --family F,\n"
                "               domain virtio-gl|qxl-spice|vnc|none [--name N] [--pci BDF]... [--mdev U]...\n"
                "\nOptions:\n"
                "  -h, --help             show this help\n"
@@ -146,6 +153,8 @@ static void help(void) {
                "      --type TYPE        attach vgpu-vf, xml metadata/domain: the vGPU type id or name\n"
                "      --parent DEV       the mdev parent to use (default: placement policy)\n"
                "      --placement P      compact or spread\n"
+               "      --family F         xml metadata: the VF's SR-IOV vGPU family (intel-sriov, amd-mxgpu)\n"
+               "      --profile P        xml vf/metadata, attach vf: the VF profile wanted (key=value,...)\n"
                "      --param NAME=VALUE vendor parameter for the mdev (repeatable)\n"
                "      --model MODEL      vfio-pci (default), vfio-ccw or vfio-ap\n"
                "      --display          mdev display='on'\n"
@@ -212,6 +221,8 @@ static int parse_argv(int argc, char **argv) {
                 { "textfile", required_argument, NULL, ARG_TEXTFILE },
                 { "quiet", no_argument, NULL, 'q' },
                 { "force", no_argument, NULL, ARG_FORCE },
+                { "family", required_argument, NULL, ARG_FAMILY },
+                { "profile", required_argument, NULL, ARG_PROFILE },
                 {},
         };
         int c, r;
@@ -271,6 +282,12 @@ static int parse_argv(int argc, char **argv) {
                         break;
                 case ARG_PLACEMENT:
                         arg.placement = optarg;
+                        break;
+                case ARG_FAMILY:
+                        arg.family = optarg;
+                        break;
+                case ARG_PROFILE:
+                        arg.profile = optarg;
                         break;
                 case ARG_PARAM:
                         if (!strchr(optarg, '=') || optarg[0] == '=')

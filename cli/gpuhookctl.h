@@ -48,6 +48,8 @@ enum {
         OPT_TEXTFILE = 1u << 25,
         OPT_QUIET = 1u << 26,
         OPT_FORCE = 1u << 27,
+        OPT_FAMILY = 1u << 28,
+        OPT_PROFILE = 1u << 29,
 };
 
 struct ctl_args {
@@ -58,6 +60,7 @@ struct ctl_args {
         const char *uri;
         const char *root;
         const char *uuid, *type, *parent, *placement, *model, *name;
+        const char *family, *profile; /* SR-IOV vGPU family and profile wish (xml metadata, vf) */
         const char *reason;   /* disable --reason */
         const char *textfile; /* metrics --textfile DIR */
         unsigned memory_mib, vcpus, timeout_s, min_age_s;
@@ -148,3 +151,4 @@ int verb_disable(int argc, char **argv);
 int verb_enable(int argc, char **argv);
 int verb_metrics(int argc, char **argv);
 int verb_held(int argc, char **argv);
+int verb_repick(int argc, char **argv);

@@ -101,7 +101,7 @@ int edit_metadata(virDomainPtr d, bool live, const char *elem, const char *id, c
         unsigned flags = scope_flags(live);
         int r = gh_metadata_get(d, flags, &old);
         if (r >= 0)
-                r = gh_metadata_edit(old, elem, elem && streq(elem, "vgpu") ? "address" : "uuid", id, add, &new);
+                r = gh_metadata_edit(old, elem, elem && (streq(elem, "vgpu") || streq(elem, "vf")) ? "address" : "uuid", id, add, &new);
         if (r < 0)
                 return r;
         *ret_changed = !streq_ptr(old, new);

@@ -25,6 +25,7 @@
 #include "pci.h"
 #include "sriov.h"
 #include "nvidia-vgpu.h"
+#include "vf-family.h"
 #include "virt.h"
 #include "xmlgen.h"
 
@@ -73,6 +74,24 @@ static int build_devices(const char *kind, char **args, struct device **ret, siz
                 _cleanup_free_ char *entry = NULL;
                 if (r >= 0)
                         r = xmlgen_mdev_request(mdev, &entry);
+                if (r >= 0)
+                        r = xmlgen_metadata(entry, ret_request);
+        } else if (streq(kind, "vf")) {
+                /* A free VF of the family, by placement; the request keeps the family. */
+                char bdf[PCI_ADDR_LEN + 1];
+                _cleanup_free_ char *entry = NULL;
+                v = calloc(1, sizeof(*v));
+                if (!v)
+                        return -ENOMEM;
+                n = 1;
+                v[0].kind = DEV_PCI;
+                r = cli_vf_pick(args[0], arg.profile, arg.placement, NULL, NULL, bdf);
+                if (r >= 0)
+                        r = parse_bdf(bdf, &v[0].addr, v[0].id);
+                if (r >= 0)
+                        r = xmlgen_pci_hostdev(&v[0].addr, true, &v[0].hostdev);
+                if (r >= 0)
+                        r = xmlgen_vf_request(v[0].id, args[0], arg.profile, arg.placement, &entry);
                 if (r >= 0)
                         r = xmlgen_metadata(entry, ret_request);
         } else {
@@ -280,7 +299,7 @@ static int verb_attach_do(virDomainPtr d, const struct gpuhook_config *cfg, cons
         /* The request first: with it, the hook recreates the device at every start. */
         for (int live = 1; live >= 0 && r >= 0 && request; live--)
                 if (live ? sc.live : sc.config)
-                        r = edit_metadata(d, live, devs[0].kind == DEV_VF ? "vgpu" : "mdev", devs[0].id, request,
+                        r = edit_metadata(d, live, devs[0].kind == DEV_VF ? "vgpu" : devs[0].kind == DEV_PCI ? "vf" : "mdev", devs[0].id, request,
                                           &old_meta[live], &meta_changed[live]);
         /* Just-in-time preparation, the hook's sequence, into this domain's ledger. */
         if (r >= 0 && sc.live) {
@@ -351,16 +370,19 @@ int verb_attach(int argc, char **argv) {
         _cleanup_virdomain_ virDomainPtr d = NULL;
         int r;
 
-        if (!streq(kind, "mdev") && !streq(kind, "pci") && !streq(kind, "vgpu-vf"))
-                return ctl_usage("attach: unknown device kind '%s'; use mdev, pci or vgpu-vf", kind);
+        if (!streq(kind, "mdev") && !streq(kind, "pci") && !streq(kind, "vgpu-vf") && !streq(kind, "vf"))
+                return ctl_usage("attach: unknown device kind '%s'; use mdev, pci, vgpu-vf or vf", kind);
         if (!streq(kind, "pci") && argc != 3)
-                return ctl_usage("attach %s takes exactly one %s", kind, streq(kind, "mdev") ? "TYPE" : "BDF");
+                return ctl_usage("attach %s takes exactly one %s", kind,
+                                 streq(kind, "mdev") ? "TYPE" : streq(kind, "vf") ? "FAMILY" : "BDF");
+        if (!streq(kind, "vf") && arg.profile)
+                return ctl_usage("--profile applies to 'attach DOMAIN vf FAMILY' only");
         if (streq(kind, "vgpu-vf") && !arg.type)
                 return ctl_usage("attach DOMAIN vgpu-vf BDF needs --type TYPE (a vGPU type id or name, see gpuhookctl types)");
         if (!streq(kind, "vgpu-vf") && arg.type)
                 return ctl_usage("--type applies to 'attach DOMAIN vgpu-vf' only; for an mdev the type is the argument after 'mdev'");
         if (!streq(kind, "mdev") &&
-            (arg.given & (OPT_UUID | OPT_PARENT | OPT_PLACEMENT | OPT_PARAM | OPT_MODEL | OPT_DISPLAY | OPT_RAMFB)))
+            (arg.given & (OPT_UUID | OPT_PARENT | (streq(kind, "vf") ? 0 : OPT_PLACEMENT) | OPT_PARAM | OPT_MODEL | OPT_DISPLAY | OPT_RAMFB)))
                 return ctl_usage("--uuid, --parent, --placement, --param, --model, --display and --ramfb apply to 'attach DOMAIN mdev' only");
         if (!streq(kind, "pci") && arg.unmanaged)
                 return ctl_usage("--unmanaged applies to 'attach DOMAIN pci' only");

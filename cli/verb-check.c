@@ -26,6 +26,7 @@
 #include "nvidia-vgpu.h"
 #include "sriov-driver.h"
 #include "pci.h"
+#include "s390.h"
 #include "spawn.h"
 #include "sysfs.h"
 #include "virt.h"
@@ -290,6 +291,85 @@ static void check_vfio(struct facts *f) {
                     "VFIO: no /dev/vfio/vfio, so QEMU cannot open any VFIO device (libvirt checks it for every mdev)");
         strbuf_free(&missing);
         strbuf_free(&unavailable);
+}
+
+/* ---- IBM Z (s390): vfio_ap, vfio_ccw ---- */
+
+/* Entries of DIR that look like css bus ids ("0.0.0313"), comma-separated. */
+static int list_subchannels(const char *dir, struct strbuf *out) {
+        DIR *d = opendir(dir);
+        struct dirent *de;
+        int n = 0;
+        if (!d)
+                return 0;
+        while ((de = readdir(d)))
+                if (de->d_name[0] >= '0' && de->d_name[0] <= '9' && strchr(de->d_name, '.')) {
+                        if (n < 8)
+                                strbuf_appendf(out, "%s%s", n ? ", " : "", de->d_name);
+                        n++;
+                }
+        closedir(d);
+        if (n > 8)
+                strbuf_appendf(out, ", ...");
+        return n;
+}
+
+/* vfio_ap registers /sys/devices/vfio_ap/matrix when it loads
+ * (Documentation/arch/s390/vfio-ap.rst, "Configuring the vfio_ap device
+ * driver"); vfio_ccw registers its css driver. A host without these buses
+ * is not an IBM Z and gets no section. Missing modules are warnings: not
+ * every Z host passes crypto or I/O devices to guests. */
+static void check_s390(void) {
+        bool ap = sysfs_exists(S390_AP_BUS), css = sysfs_exists("/sys/bus/css");
+        if (!ap && !css)
+                return;
+        section = "IBM Z (s390)";
+        if (ap) {
+                if (sysfs_exists(S390_AP_MATRIX))
+                        add("s390-vfio-ap", ST_OK, NULL, "vfio_ap: loaded, matrix device %s", S390_AP_MATRIX);
+                else
+                        add("s390-vfio-ap", ST_WARN, "`modprobe vfio_ap` (and echo vfio_ap > /etc/modules-load.d/vfio-ap.conf)",
+                            "vfio_ap: not loaded, no crypto adapter can go to a guest");
+                uint64_t apm[AP_ID_COUNT / 64], aqm[AP_ID_COUNT / 64];
+                unsigned max_a = AP_ID_COUNT - 1, max_d = AP_ID_COUNT - 1;
+                (void)s390_ap_max_id("ap_max_adapter_id", &max_a);
+                (void)s390_ap_max_id("ap_max_domain_id", &max_d);
+                if (s390_ap_mask_read("apmask", apm) < 0 || s390_ap_mask_read("aqmask", aqm) < 0)
+                        add("s390-ap-masks", ST_WARN, "check that the ap bus is up (`lszcrypt`)", "AP masks: cannot read %s/apmask and aqmask",
+                            S390_AP_BUS);
+                else {
+                        /* a cleared bit takes that adapter (domain) from the host's
+                         * zcrypt drivers: every APQN with it may go to vfio_ap
+                         * (ap_bus.c ap_apqn_in_matrix_owned_by_def_drv()) */
+                        unsigned fa = 0, fd = 0;
+                        for (unsigned i = 0; i <= max_a && i < AP_ID_COUNT; i++)
+                                fa += !ap_bit(apm, i);
+                        for (unsigned i = 0; i <= max_d && i < AP_ID_COUNT; i++)
+                                fd += !ap_bit(aqm, i);
+                        if (fa + fd > 0)
+                                add("s390-ap-masks", ST_OK, NULL, "AP masks: %u of %u adapters and %u of %u domains are out of the host's masks (usable by vfio_ap)",
+                                    fa, max_a + 1, fd, max_d + 1);
+                        else
+                                add("s390-ap-masks", ST_WARN, "`echo -N > /sys/bus/ap/apmask` (adapter N) or `echo -N > /sys/bus/ap/aqmask` (domain N); persistently with chzdev",
+                                    "AP masks: every adapter and domain is kept for the host's crypto drivers, none can be assigned to a vfio_ap mdev");
+                }
+        }
+        if (css) {
+                struct strbuf names = { 0 };
+                if (!sysfs_exists("/sys/bus/css/drivers/vfio_ccw"))
+                        add("s390-vfio-ccw", ST_WARN, "`modprobe vfio_ccw`", "vfio_ccw: not loaded, no I/O subchannel can go to a guest");
+                else {
+                        add("s390-vfio-ccw", ST_OK, NULL, "vfio_ccw: loaded");
+                        int n = list_subchannels("/sys/bus/css/drivers/vfio_ccw", &names);
+                        if (n > 0)
+                                add("s390-subchannels", ST_INFO, NULL, "vfio_ccw: %d subchannel%s bound (%s)", n, n == 1 ? "" : "s",
+                                    strbuf_str(&names));
+                        else
+                                add("s390-subchannels", ST_INFO, NULL,
+                                    "vfio_ccw: no subchannel bound to it; gpuhook binds the one a domain's vfio-ccw mdev names (parent='0.0.XXXX') when the domain starts");
+                }
+                strbuf_free(&names);
+        }
 }
 
 /* ---- mdevctl, vendor drivers ---- */
@@ -1062,6 +1142,8 @@ int verb_check(int argc, char **argv) {
                 if (n_gpus == 0)
                         add("gpus", ST_INFO, NULL, "no GPU (PCI display controller, class 03) on this host (%zu PCI functions)", l.n);
         }
+
+        check_s390();
 
         section = SECTION_3D;
         check_3d();

@@ -2,6 +2,7 @@
 /* gpuhookctl list [--all]: GPUs and their companions (the card's other
  * functions and the rest of its IOMMU group) with drivers and NUMA nodes. */
 #include "gpuhookctl.h"
+#include "vf-family.h"
 #include "inventory.h"
 #include "iommu.h"
 #include "log.h"
@@ -39,6 +40,9 @@ int verb_list(int argc, char **argv) {
                 pci_list_free(&l);
                 return ctl_fail(NULL, "out of memory");
         }
+        _cleanup_vf_pool_ struct vf_pool pool = { 0 };
+        if (cli_vf_pool(&pool) < 0)
+                log_failure_clear();
         for (size_t i = 0; i < l.n && r >= 0; i++) {
                 const struct pci_device *d = &l.devs[i];
                 if (arg.all) {
@@ -62,6 +66,13 @@ int verb_list(int argc, char **argv) {
                         (void)strbuf_appendf(&notes, "%s has %u VFs enabled: it cannot be passed through itself (vfio-pci refuses a PF with VFs); pass one of its VFs, or disable the VFs while no VM uses them.\n",
                                              d->bdf, d->sriov_numvfs);
                 }
+                for (size_t k = 0; k < pool.n; k++)
+                        if (streq(pool.pfs[k].bdf, d->bdf)) {
+                                json_object_object_add(g, "sriov_vf", vf_pf_json(&pool.pfs[k]));
+                                (void)strbuf_appendf(&notes, "SR-IOV vGPU VFs of ");
+                                vf_pf_summary(&pool.pfs[k], &notes);
+                                (void)strbuf_appendf(&notes, ".\n");
+                        }
                 struct companion *c = NULL;
                 size_t n_c = 0;
                 if (r >= 0)

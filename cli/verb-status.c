@@ -10,6 +10,7 @@
  * `gpuhookctl attach` is the way that goes through gpuhook. */
 #include "domain.h"
 #include "gpuhookctl.h"
+#include "vf-family.h"
 #include "ledger.h"
 #include "log.h"
 #include "mdev.h"
@@ -54,6 +55,9 @@ static void describe_restore(const struct ledger_entry *e, char *buf, size_t siz
         case LEDGER_SRIOV:
                 snprintf(buf, size, "set sriov_numvfs back to %s", *e->type ? e->type : "0");
                 break;
+        case LEDGER_CCW:
+                snprintf(buf, size, "rebind the subchannel to %s", *e->driver ? e->driver : "no driver");
+                break;
         default:
                 snprintf(buf, size, "?");
         }
@@ -88,6 +92,9 @@ static void describe_on(const struct ledger_entry *e, char *buf, size_t size) {
                 break;
         case LEDGER_SRIOV:
                 snprintf(buf, size, "had %s VFs", *e->type ? e->type : "0");
+                break;
+        case LEDGER_CCW:
+                snprintf(buf, size, "was on %s", *e->driver ? e->driver : "no driver");
                 break;
         default:
                 snprintf(buf, size, "-");
@@ -369,9 +376,18 @@ int verb_status(int argc, char **argv) {
         if (r >= 0 && unprepared(&oth, ot, junprep) < 0)
                 r = -ENOMEM;
 
+        /* SR-IOV vGPU families: which VF is whose, what is free */
+        _cleanup_vf_pool_ struct vf_pool pool = { 0 };
+        struct json_object *jvfs = json_object_new_array();
+        if (r >= 0 && cli_vf_pool(&pool) < 0)
+                log_failure_clear(); /* shown by `types`; status stays about the ledgers */
+        for (size_t i = 0; i < pool.n; i++)
+                json_object_array_add(jvfs, vf_pf_json(&pool.pfs[i]));
+
         if (arg.json) {
                 struct json_object *o = json_object_new_object();
                 json_object_object_add(o, "state_dir", json_str(cfg->state_dir));
+                json_object_object_add(o, "sriov_vfs", jvfs);
                 json_object_object_add(o, "switch", ctl_switch_json(&sw));
                 json_object_object_add(o, "domains", domains);
                 json_object_object_add(o, "errors", errors);
@@ -380,6 +396,7 @@ int verb_status(int argc, char **argv) {
                 json_object_object_add(o, "libvirt_error", json_str(oth.libvirt_error));
                 json_print(o);
         } else {
+                json_object_put(jvfs);
                 json_object_put(domains);
                 json_object_put(errors);
                 size_t n_other = json_object_array_length(jmdevs) + json_object_array_length(junprep);
@@ -403,6 +420,14 @@ int verb_status(int argc, char **argv) {
                 if (n_other > 0) {
                         printf("\nNot gpuhook's (no ledger holds them; hot-plug through gpuhook is `gpuhookctl attach`):\n");
                         table_print(ot, stdout);
+                }
+                if (pool.n > 0)
+                        printf("\nSR-IOV vGPU VFs:\n");
+                for (size_t i = 0; i < pool.n; i++) {
+                        struct strbuf line = { 0 };
+                        vf_pf_summary(&pool.pfs[i], &line);
+                        printf("  %s\n", strbuf_str(&line));
+                        strbuf_free(&line);
                 }
                 if (oth.libvirt_error)
                         printf("\nRunning domains were not inspected: %s\n", oth.libvirt_error);

@@ -9,6 +9,7 @@
 #include "pci.h"
 #include "placement.h"
 #include "sysfs.h"
+#include "vf-family.h"
 #include "virt.h"
 
 static char *type_description(const char *parent, const char *type) {
@@ -206,19 +207,45 @@ static int sriov_types(struct table *t, struct json_object *arr, size_t *count, 
         return r < 0 ? ctl_fail(NULL, "out of memory") : 0;
 }
 
+/* Intel SR-IOV and AMD MxGPU: a PF's VFs are its instances (one type per
+ * family; the profile is the PF driver's, when it shows one). */
+static int vf_family_types(struct table *t, struct json_object *arr, size_t *count) {
+        _cleanup_vf_pool_ struct vf_pool pool = { 0 };
+        int r = cli_vf_pool(&pool);
+        if (r < 0)
+                return ctl_fail_recorded(r, "cannot list the SR-IOV vGPU VFs");
+        for (size_t i = 0; i < pool.n && r >= 0; i++) {
+                const struct vf_pf *pf = &pool.pfs[i];
+                char free_s[16], used_s[16], note[200];
+                unsigned used = vf_pf_count(pf, VF_HELD) + vf_pf_count(pf, VF_IN_USE);
+                const char *profile = pf->n_vfs && *pf->vfs[0].profile ? pf->vfs[0].profile : NULL;
+                snprintf(free_s, sizeof(free_s), "%u", vf_pf_available(pf));
+                snprintf(used_s, sizeof(used_s), "%u", used);
+                vf_pf_note(pf, note, sizeof(note));
+                const char *row[] = { pf->bdf, "sriov-vf", pf->family, profile ? profile : "-", "vfio-pci", free_s, used_s, note };
+                r = table_add(t, row);
+                struct json_object *pj = vf_pf_json(pf);
+                json_object_array_add(arr, pj);
+                (*count)++;
+        }
+        return r < 0 ? ctl_fail(NULL, "out of memory") : 0;
+}
+
 int verb_types(int argc, char **argv) {
         static const char *const headers[] = { "PARENT", "KIND", "TYPE", "NAME", "API", "FREE", "IN USE", "NOTE" };
         _cleanup_table_ struct table *t = table_new(ELEMENTSOF(headers), headers);
-        struct json_object *mdev = json_object_new_array(), *sriov = json_object_new_array();
+        struct json_object *mdev = json_object_new_array(), *sriov = json_object_new_array(), *vf = json_object_new_array();
         size_t count = 0;
         bool vendor_vfio = false;
         int r;
 
-        if (!t || !mdev || !sriov)
+        if (!t || !mdev || !sriov || !vf)
                 return ctl_fail(NULL, "out of memory");
         r = mdev_types(t, mdev, &count);
         if (r == 0)
                 r = sriov_types(t, sriov, &count, &vendor_vfio);
+        if (r == 0)
+                r = vf_family_types(t, vf, &count);
         /* The vendor-VFIO types are usable only on a libvirt that accepts the
          * VF unmanaged on the nvidia driver (libvirt-vfio.h). */
         unsigned long lv = vendor_vfio ? virt_libvirt_version() : 0;
@@ -228,20 +255,23 @@ int verb_types(int argc, char **argv) {
         if (r != 0) {
                 json_object_put(mdev);
                 json_object_put(sriov);
+                json_object_put(vf);
                 return r;
         }
         if (arg.json) {
                 struct json_object *o = json_object_new_object();
                 json_object_object_add(o, "mdev", mdev);
                 json_object_object_add(o, "sriov_vgpu", sriov);
+                json_object_object_add(o, "sriov_vf", vf);
                 if (vendor_vfio)
                         json_object_object_add(o, "sriov_vgpu_libvirt", json_str(*why ? why : "supported"));
                 return json_print(o);
         }
         json_object_put(mdev);
         json_object_put(sriov);
+        json_object_put(vf);
         if (count == 0) {
-                printf("No vGPU instance types: no mdev parent in %s and no SR-IOV vGPU function.\n"
+                printf("No vGPU instance types: no mdev parent in %s, no SR-IOV vGPU function and no Intel SR-IOV or AMD MxGPU VF.\n"
                        "Install and load the GPU vendor's vGPU host driver; `%s check` shows what is missing.\n",
                        SYSFS_MDEV_BUS, PROG);
                 return 0;

@@ -5,6 +5,7 @@
 #include "virt.h"
 #include "log.h"
 #include "metadata.h"
+#include "vf-family.h"
 #include "xmlgen.h"
 
 static const struct xml_kind {
@@ -17,8 +18,9 @@ static const struct xml_kind {
         { "pci", 1, OPT_UNMANAGED, "xml pci BDF [--unmanaged]" },
         { "mdev", 1, OPT_MODEL | OPT_DISPLAY | OPT_RAMFB, "xml mdev UUID [--model M] [--display] [--ramfb]" },
         { "vgpu-vf", 1, 0, "xml vgpu-vf BDF" },
-        { "metadata", 1, OPT_TYPE | OPT_PARENT | OPT_PLACEMENT | OPT_PARAM,
-          "xml metadata UUID|BDF --type TYPE [--parent DEV] [--placement P] [--param NAME=VALUE]..." },
+        { "vf", 1, OPT_PLACEMENT | OPT_PROFILE, "xml vf FAMILY [--profile P] [--placement P]" },
+        { "metadata", 1, OPT_TYPE | OPT_PARENT | OPT_PLACEMENT | OPT_PARAM | OPT_FAMILY | OPT_PROFILE,
+          "xml metadata UUID|BDF --type TYPE [--parent DEV] [--placement P] [--param NAME=VALUE]... | BDF --family F [--profile P] [--placement P]" },
         { "domain", 1,
           OPT_NAME | OPT_UUID | OPT_MEMORY | OPT_VCPUS | OPT_PCI | OPT_MDEV | OPT_UNMANAGED | OPT_TYPE | OPT_PARENT |
                   OPT_PLACEMENT | OPT_PARAM | OPT_MODEL | OPT_DISPLAY | OPT_RAMFB,
@@ -29,6 +31,7 @@ static const char *const option_list[] = {
         [0] = "--json",       [8] = "--uuid",     [9] = "--parent",   [10] = "--placement", [11] = "--param",
         [12] = "--model",     [13] = "--display", [14] = "--ramfb",   [15] = "--unmanaged", [16] = "--name",
         [17] = "--memory",    [18] = "--vcpus",   [19] = "--pci",     [20] = "--mdev",      [23] = "--type",
+        [28] = "--family",    [29] = "--profile",
 };
 
 static int list_templates(void) {
@@ -125,7 +128,7 @@ int verb_xml(int argc, char **argv) {
                 if (streq(kinds[i].name, argv[0]))
                         k = &kinds[i];
         if (!k)
-                return ctl_usage("xml: unknown template '%s'; use one of list, pci, mdev, vgpu-vf, metadata, domain", argv[0]);
+                return ctl_usage("xml: unknown template '%s'; use one of list, pci, mdev, vgpu-vf, vf, metadata, domain", argv[0]);
         if ((unsigned)argc - 1 != k->n_args)
                 return ctl_usage("xml %s: %s: %s %s", k->name, k->n_args ? "missing argument" : "takes no argument", PROG,
                                  k->usage);
@@ -154,6 +157,33 @@ int verb_xml(int argc, char **argv) {
                 r = mdev_spec_init(&m, argv[1], NULL, NULL, NULL, NULL, arg.model, arg.display, arg.ramfb);
                 if (r >= 0)
                         r = xmlgen_mdev_hostdev(&m, &out);
+        } else if (streq(k->name, "vf")) {
+                char bdf[PCI_ADDR_LEN + 1];
+                struct pci_addr a;
+                r = cli_vf_pick(argv[1], arg.profile, arg.placement, NULL, NULL, bdf);
+                if (r >= 0)
+                        r = pci_addr_parse(bdf, &a);
+                if (r >= 0)
+                        r = xmlgen_pci_hostdev(&a, true, &out);
+                if (r >= 0)
+                        fprintf(stderr, "%s: %s VF %s is free; with it, the domain needs `%s xml metadata %s --family %s%s%s` in its <metadata>\n",
+                                PROG, argv[1], bdf, PROG, bdf, argv[1], arg.profile ? " --profile " : "", arg.profile ? arg.profile : "");
+        } else if (streq(k->name, "metadata") && (arg.family || arg.profile)) {
+                _cleanup_free_ char *req = NULL;
+                struct pci_addr a;
+                char bdf[PCI_ADDR_LEN + 1];
+                if (!arg.family)
+                        return ctl_usage("--profile describes a VF family request: add --family F");
+                if (arg.given & (OPT_TYPE | OPT_PARENT | OPT_PARAM))
+                        return ctl_usage("--type, --parent and --param describe mdev and vGPU requests, not a --family VF");
+                if (pci_addr_parse(argv[1], &a) < 0)
+                        return ctl_usage("xml metadata BDF --family F needs the VF's PCI address, not '%s'", argv[1]);
+                pci_addr_format(&a, bdf);
+                r = cli_vf_check(arg.family, arg.profile, arg.placement);
+                if (r >= 0)
+                        r = xmlgen_vf_request(bdf, arg.family, arg.profile, arg.placement, &req);
+                if (r >= 0)
+                        r = xmlgen_metadata(req, &out);
         } else if (streq(k->name, "metadata")) {
                 struct mdev_spec m;
                 _cleanup_free_ char *req = NULL;

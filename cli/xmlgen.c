@@ -178,6 +178,13 @@ int xmlgen_vgpu_request(const struct pci_addr *a, const char *type, char **ret) 
         return render("metadata-vgpu", vars, ELEMENTSOF(vars), ret);
 }
 
+int xmlgen_vf_request(const char *bdf, const char *family, const char *profile, const char *placement, char **ret) {
+        const struct tmpl_var vars[] = {
+                { "address", bdf }, { "family", family }, { "profile", profile }, { "placement", placement },
+        };
+        return render("metadata-vf", vars, ELEMENTSOF(vars), ret);
+}
+
 int xmlgen_metadata(const char *entries, char **ret) {
         const struct tmpl_var vars[] = { { "entries", entries ? entries : "" } };
         return render("metadata-devices", vars, ELEMENTSOF(vars), ret);

@@ -39,6 +39,8 @@ int xmlgen_mdev_request(const struct mdev_spec *m, char **ret);
 /* One <gpuhook:vgpu> request for the VF at A with vGPU TYPE (an id or a
  * name from its creatable types). */
 int xmlgen_vgpu_request(const struct pci_addr *a, const char *type, char **ret);
+/* <gpuhook:vf address= family= [profile=] [placement=]>; the values checked by the caller. */
+int xmlgen_vf_request(const char *bdf, const char *family, const char *profile, const char *placement, char **ret);
 /* <gpuhook:devices> around ENTRIES (rendered requests, may be ""). */
 int xmlgen_metadata(const char *entries, char **ret);
 

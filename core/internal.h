@@ -59,6 +59,13 @@ int jit_prepare_vgpus(struct jit_state *s);
 /* Enable the VFs a domain names before they exist (sriov_numvfs). */
 int jit_prepare_sriov(struct jit_state *s);
 int jit_undo_sriov(struct jit_state *s, const struct ledger_entry *e);
+/* s390: move the I/O subchannels the domain's vfio-ccw mdevs name (parent=)
+ * from io_subchannel to vfio_ccw (core/ccw.c), and back. */
+int jit_prepare_ccw(struct jit_state *s);
+/* <gpuhook:vf> requests: refuse a VF that is taken or not of its family,
+ * naming the holder and the free VF placement would give (core/vf.c). */
+int jit_check_vfs(struct jit_state *s);
+int jit_undo_ccw(struct jit_state *s, const struct ledger_entry *e);
 /* DRY_RUN: plan only (every refusal, no effect), so a domain that cannot get
  * its vGPUs is refused before its PCI devices are touched. */
 int jit_prepare_mdevs(struct jit_state *s, bool dry_run);

@@ -97,6 +97,8 @@ static int create(struct jit_state *s, const struct mdev_action *a) {
                 .n_params = a->request->n_params,
                 .timeout_ms = s->cfg->create_timeout_ms,
                 .mdevctl = mdevctl,
+                .ap = &a->request->ap,
+                .owners = s->owners,
         };
         snprintf(e.id, sizeof(e.id), "%s", h->uuid);
         snprintf(e.parent, sizeof(e.parent), "%s", a->parent);
@@ -114,14 +116,18 @@ static int create(struct jit_state *s, const struct mdev_action *a) {
         return r;
 }
 
-static int check_params(const struct plan *p) {
+static int check_params(const struct jit_state *s, const struct plan *p) {
         for (size_t i = 0; i < p->n_mdev; i++) {
                 const struct mdev_action *a = &p->mdev[i];
                 if (a->kind != MDEV_ACTION_CREATE)
                         continue;
                 const struct mdev_driver *drv = a->driver;
                 struct mdev_op op = { .uuid = a->hostdev->uuid, .parent = a->parent, .type = a->type,
-                                      .params = a->request->params, .n_params = a->request->n_params };
+                                      .params = a->request->params, .n_params = a->request->n_params,
+                                      .ap = &a->request->ap, .owners = s->owners };
+                if (!drv->takes_ap_matrix && !ap_matrix_empty(&a->request->ap))
+                        return log_fail(-EINVAL, "mdev %s: <gpuhook:ap> is only for vfio_ap-passthrough mdevs, not for type %s on %s; remove the <gpuhook:ap> elements or use type='vfio_ap-passthrough'",
+                                        op.uuid, op.type, op.parent);
                 int r = drv->check_params ? drv->check_params(&op) : 0;
                 if (r < 0)
                         return r;
@@ -193,7 +199,7 @@ int jit_prepare_mdevs(struct jit_state *s, bool dry_run) {
                 .view = &view,
                 .default_policy = s->cfg->placement,
         };
-        if ((r = plan_mdevs(&in, &plan)) < 0 || (r = check_params(&plan)) < 0 || dry_run)
+        if ((r = plan_mdevs(&in, &plan)) < 0 || (r = check_params(s, &plan)) < 0 || dry_run)
                 goto out;
         for (size_t i = 0; i < plan.n_mdev && r >= 0; i++) {
                 const struct mdev_action *a = &plan.mdev[i];

@@ -11,7 +11,10 @@ int jit_prepare(const struct gpuhook_config *cfg, const struct domain_spec *d) {
 
         if (d->n_mdevs == 0 && d->n_pcis == 0)
                 return 0;
-        r = jit_lock_unowned(&s, &lock_fd);
+        /* Before waiting for another domain's devices: a family's other VF will do. */
+        r = jit_check_vfs(&s);
+        if (r >= 0)
+                r = jit_lock_unowned(&s, &lock_fd);
         if (r < 0) {
                 jit_state_done(&s);
                 return r;
@@ -25,6 +28,9 @@ int jit_prepare(const struct gpuhook_config *cfg, const struct domain_spec *d) {
         /* Refuse what cannot work before touching anything. */
         for (size_t i = 0; r >= 0 && i < d->n_vgpu_requests; i++)
                 r = nvidia_vgpu_libvirt_gate(d->vgpu_requests[i].bdf);
+        /* s390: a subchannel must be on vfio_ccw to be an mdev parent at all */
+        if (r >= 0)
+                r = jit_prepare_ccw(&s);
         if (r >= 0 && d->n_pcis > 0)
                 r = jit_prepare_mdevs(&s, true);
         /* PCI first: whole groups and consoles, then the instances. */

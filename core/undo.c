@@ -111,6 +111,8 @@ int jit_undo_entry(struct jit_state *s, const struct ledger_entry *e) {
                 return undo_vgpu(s, e);
         case LEDGER_SRIOV:
                 return jit_undo_sriov(s, e);
+        case LEDGER_CCW:
+                return jit_undo_ccw(s, e);
         default:
                 return -EINVAL;
         }

@@ -26,6 +26,10 @@ static bool needs_full_hook(const struct gpuhook_config *cfg, const char *op, co
 
         if (streq(op, "prepare") && streq(subop, "begin"))
                 return domain_xml_may_concern_us(xml, len);
+        /* migrate/restore begin may move <gpuhook:vf> hostdevs to a free VF:
+         * only a domain with gpuhook metadata can have them. */
+        if ((streq(op, "migrate") || streq(op, "restore")) && streq(subop, "begin"))
+                return xml && memmem(xml, len, GPUHOOK_XML_NS, strlen(GPUHOOK_XML_NS)) != NULL;
         if (streq(op, "release") && streq(subop, "end")) {
                 _cleanup_free_ char *ledger = NULL;
                 /* Any doubt about the UUID: the full parser decides. */

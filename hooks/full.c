@@ -17,6 +17,7 @@ enum hook_action {
         ACTION_NONE,
         ACTION_PREPARE,
         ACTION_RELEASE,
+        ACTION_FILTER, /* migrate/restore begin: the XML may be handed back changed */
 };
 
 static const struct {
@@ -25,8 +26,13 @@ static const struct {
 } hook_table[] = {
         { "prepare", "begin", ACTION_PREPARE },
         { "release", "end", ACTION_RELEASE },
-        /* start, started, stopped, reconnect: nothing to change on the host.
-         * migrate, restore: a filter whose empty output keeps libvirt's XML. */
+        /* libvirt's hook contract (docs/hooks.rst): migrate and restore are
+         * filters, a non-empty stdout replaces the XML and may change host
+         * PCI addresses. gpuhook prints only when a <gpuhook:vf> hostdev must
+         * move to a free VF of its family; empty output keeps libvirt's XML. */
+        { "migrate", "begin", ACTION_FILTER },
+        { "restore", "begin", ACTION_FILTER },
+        /* start, started, stopped, reconnect: nothing to change on the host. */
 };
 
 static enum hook_action action_for(const char *op, const char *subop) {
@@ -46,6 +52,30 @@ static int config_refuse_prepare(const struct gpuhook_config *cfg) {
         log_failure_clear(); /* this is the reason, whatever was noted before */
         return log_fail(-EINVAL, "%s; fix %s and start the VM again (see gpuhook.conf(5))", summary,
                         cfg->n_errors > 1 ? "them" : "it");
+}
+
+/* The XML with D's taken <gpuhook:vf> hostdevs moved to free VFs, on
+ * stdout; nothing when none moves. */
+static int move_vfs(const struct gpuhook_config *cfg, const struct domain_spec *d, const char *xml, size_t len) {
+        _cleanup_free_ struct vf_move *moves = NULL;
+        _cleanup_free_ char *out = NULL;
+        size_t n = 0;
+        int r = jit_vf_moves(cfg, d, &moves, &n);
+        if (r < 0 || n == 0)
+                return r;
+        _cleanup_free_ const char **from = calloc(n, sizeof(char *)), **to = calloc(n, sizeof(char *));
+        if (!from || !to)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                from[i] = moves[i].from;
+                to[i] = moves[i].to;
+        }
+        r = domain_xml_move_hostdevs(xml, len, from, to, n, &out);
+        if (r < 0)
+                return r;
+        if (fputs(out, stdout) < 0 || fflush(stdout) != 0)
+                return log_fail(-EIO, "cannot hand the changed domain XML back to libvirt: %m");
+        return 0;
 }
 
 static int run(int argc, char **argv) {
@@ -91,6 +121,10 @@ static int run(int argc, char **argv) {
         r = domain_parse(xml, len, &d);
         if (r < 0)
                 goto out;
+        if (action == ACTION_FILTER) {
+                r = d->hands_off ? 0 : move_vfs(&cfg, d, xml, len);
+                goto out;
+        }
         if (action == ACTION_PREPARE && d->hands_off) {
                 /* <gpuhook:devices manage='no'>: someone else (a cloud) prepares it. */
                 log_info("metadata says manage='no': prepare left to libvirt");
@@ -106,7 +140,7 @@ static int run(int argc, char **argv) {
                 r = jit_release(&cfg, d->uuid, d->name);
 out:
         /* For monitoring (`gpuhookctl metrics`); a short wait: the start has failed already. */
-        if (r < 0 && action != ACTION_NONE && cfg.state_dir)
+        if (r < 0 && (action == ACTION_PREPARE || action == ACTION_RELEASE) && cfg.state_dir)
                 (void)counters_bump(cfg.state_dir,
                                     action == ACTION_PREPARE ? COUNTER_PREPARE_FAILURES : COUNTER_RELEASE_FAILURES, 1000);
         config_done(&cfg);

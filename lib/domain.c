@@ -2,6 +2,7 @@
 #include <libxml/tree.h>
 
 #include "domain.h"
+#include "vf-pick.h"
 #include "log.h"
 #include "strset.h"
 #include "xmlsafe.h"
@@ -22,6 +23,9 @@ struct domain_spec *domain_spec_free(struct domain_spec *d) {
         for (size_t i = 0; i < d->n_vgpu_requests; i++)
                 free(d->vgpu_requests[i].type);
         free(d->vgpu_requests);
+        for (size_t i = 0; i < d->n_vf_requests; i++)
+                free(d->vf_requests[i].profile);
+        free(d->vf_requests);
         free(d->mdevs);
         free(d->pcis);
         free(d->name);
@@ -144,13 +148,126 @@ static int parse_pci_hostdev(xmlNodePtr h, struct domain_spec *d, size_t *cap, s
         return 0;
 }
 
+/* One AP number: 0x-prefixed hex or decimal, 0..255 (AP_DEVICES/AP_DOMAINS). */
+static int parse_ap_number(const char *s, size_t len, unsigned *ret) {
+        char buf[16];
+        if (len == 0 || len >= sizeof(buf))
+                return -EINVAL;
+        memcpy(buf, s, len);
+        buf[len] = 0;
+        return parse_addr_field(buf, AP_ID_COUNT - 1, ret);
+}
+
+/* A list "5,6,0x47" (LIST true) or one number into MAP. */
+static int parse_ap_ids(const char *uuid, const char *attr, const char *v, bool list, uint64_t *map) {
+        size_t n = 0;
+        for (const char *s = v;; s += n + 1) {
+                unsigned id;
+                n = strcspn(s, ",");
+                if ((!list && s[n]) || parse_ap_number(s, n, &id) < 0)
+                        return log_fail(-EINVAL, "mdev %s: <gpuhook:ap %s='%s'> is not %s 0-255 (hex like 0x05 or decimal)",
+                                        uuid, attr, shown(v), list ? "a comma-separated list of numbers" : "a number");
+                ap_bit_set(map, id);
+                if (!s[n])
+                        return 0;
+        }
+}
+
+/* <gpuhook:ap adapter= domain= adapters= domains= control-domain= control-domains=>.
+ * An element naming adapters and domains asks for their pairs (APQNs); one
+ * with only adapters (or only domains) for those with every domain (adapter). */
+struct ap_parse {
+        struct ap_matrix only; /* apm: adapters with every domain; aqm: domains with every adapter */
+        struct ap_matrix *pairs; /* per element with both: its adapters x domains */
+        size_t n_pairs;
+};
+
+static int parse_ap(xmlNodePtr c, struct mdev_request *req, struct ap_parse *ps) {
+        static const struct {
+                const char *name;
+                bool list;
+                int map; /* 0 adapters, 1 domains, 2 control domains */
+        } attrs[] = {
+                { "adapter", false, 0 },        { "adapters", true, 0 },        { "domain", false, 1 },
+                { "domains", true, 1 },         { "control-domain", false, 2 }, { "control-domains", true, 2 },
+        };
+        struct ap_matrix el = { 0 };
+        for (xmlAttrPtr a = c->properties; a; a = a->next) {
+                const char *n = (const char *)a->name;
+                size_t i = 0;
+                while (i < ELEMENTSOF(attrs) && !streq(n, attrs[i].name))
+                        i++;
+                if (a->ns || i == ELEMENTSOF(attrs))
+                        return log_fail(-EINVAL, "mdev %s: <gpuhook:ap> has unknown attribute '%s'; allowed: adapter(s), domain(s), control-domain(s)",
+                                        req->uuid, shown(n));
+                _cleanup_free_ char *v = xml_prop(c, n);
+                uint64_t *map = attrs[i].map == 0 ? el.apm : attrs[i].map == 1 ? el.aqm : el.adm;
+                int r = parse_ap_ids(req->uuid, n, v ? v : "", attrs[i].list, map);
+                if (r < 0)
+                        return r;
+        }
+        if (ap_matrix_empty(&el))
+                return log_fail(-EINVAL, "mdev %s: <gpuhook:ap/> names nothing; give adapter= and domain= (an APQN) or control-domain=",
+                                req->uuid);
+        for (size_t w = 0; w < AP_ID_COUNT / 64; w++) {
+                req->ap.apm[w] |= el.apm[w];
+                req->ap.aqm[w] |= el.aqm[w];
+                req->ap.adm[w] |= el.adm[w];
+        }
+        if (ap_map_empty(el.apm) || ap_map_empty(el.aqm)) {
+                for (size_t w = 0; w < AP_ID_COUNT / 64; w++) {
+                        ps->only.apm[w] |= ap_map_empty(el.aqm) ? el.apm[w] : 0;
+                        ps->only.aqm[w] |= ap_map_empty(el.apm) ? el.aqm[w] : 0;
+                }
+                return 0;
+        }
+        struct ap_matrix *p = reallocarray(ps->pairs, ps->n_pairs + 1, sizeof(*p));
+        if (!p)
+                return -ENOMEM;
+        ps->pairs = p;
+        ps->pairs[ps->n_pairs++] = el;
+        return 0;
+}
+
+/* The kernel assigns adapters and domains, not APQNs: the mdev gets every
+ * adapter x every domain. Refuse pairs that would bring in APQNs nobody
+ * asked for (05.0004 and 06.0007 give 05.0007 and 06.0004 too). */
+static int check_ap_cross_product(const struct mdev_request *req, const struct ap_parse *ps) {
+        if (ps->n_pairs == 0)
+                return 0;
+        for (unsigned a = 0; a < AP_ID_COUNT; a++) {
+                if (!ap_bit(req->ap.apm, a) || ap_bit(ps->only.apm, a))
+                        continue;
+                for (unsigned d = 0; d < AP_ID_COUNT; d++) {
+                        if (!ap_bit(req->ap.aqm, d) || ap_bit(ps->only.aqm, d))
+                                continue;
+                        bool asked = false;
+                        for (size_t i = 0; i < ps->n_pairs && !asked; i++)
+                                asked = ap_bit(ps->pairs[i].apm, a) && ap_bit(ps->pairs[i].aqm, d);
+                        if (!asked)
+                                return log_fail(-EINVAL, "mdev %s: an AP matrix is every adapter x every domain, so these <gpuhook:ap> pairs also give it APQN %02x.%04x; add that pair, or put the other pairs in another mdev",
+                                                req->uuid, a, d);
+                }
+        }
+        return 0;
+}
+
+static void ap_parse_done(struct ap_parse *ps) { free(ps->pairs); }
+
 static int parse_params(xmlNodePtr m, struct mdev_request *req) {
+        _cleanup_(ap_parse_done) struct ap_parse ps = { 0 };
         size_t cap = 0;
+        int r;
         for (xmlNodePtr c = m->children; c; c = c->next) {
                 if (c->type != XML_ELEMENT_NODE)
                         continue;
+                if (xml_name_is(c, "ap") && xml_ns_is(c, GPUHOOK_XML_NS)) {
+                        if ((r = parse_ap(c, req, &ps)) < 0)
+                                return r;
+                        continue;
+                }
                 if (!xml_name_is(c, "param") || !xml_ns_is(c, GPUHOOK_XML_NS))
-                        return log_fail(-EINVAL, "mdev %s: unexpected element <%s> in <gpuhook:mdev>; only <gpuhook:param> is allowed",
+                        return log_fail(-EINVAL, "mdev %s: unexpected element <%s> in <gpuhook:mdev>; only <gpuhook:param> and <gpuhook:ap> are allowed",
                                         req->uuid, shown((const char *)c->name));
                 _cleanup_free_ char *name = xml_prop(c, "name"), *value = xml_prop(c, "value");
                 if (!name || !value)
@@ -166,6 +283,19 @@ static int parse_params(xmlNodePtr m, struct mdev_request *req) {
                         return -ENOMEM;
                 req->params[req->n_params++] = (struct mdev_param){ .name = TAKE_PTR(name), .value = TAKE_PTR(value) };
         }
+        return check_ap_cross_product(req, &ps);
+}
+
+/* placement= of a request WHO names, when given. */
+static int parse_placement(const char *who, const char *placement, enum placement_policy *ret) {
+        if (!placement)
+                return 0;
+        if (!who)
+                return -ENOMEM;
+        int r = placement_policy_from_string(placement);
+        if (r < 0)
+                return log_fail(-EINVAL, "%s placement '%s' is unknown; use 'compact' or 'spread'", who, shown(placement));
+        *ret = (enum placement_policy)r;
         return 0;
 }
 
@@ -200,13 +330,9 @@ static int parse_mdev_request(xmlNodePtr m, struct domain_spec *d, size_t *cap, 
                         return log_fail(-EINVAL, "mdev %s: parent '%s' is not a valid device name; use a PCI address like 0000:41:00.0",
                                         req.uuid, shown(parent));
         }
-        if (placement) {
-                r = placement_policy_from_string(placement);
-                if (r < 0)
-                        return log_fail(-EINVAL, "mdev %s: placement '%s' is unknown; use 'compact' or 'spread'", req.uuid,
-                                        shown(placement));
-                req.placement = (enum placement_policy)r;
-        }
+        _cleanup_free_ char *who = strdup_printf("mdev %s:", req.uuid);
+        if ((r = parse_placement(who, placement, &req.placement)) < 0)
+                return r;
         r = strset_add(seen, req.uuid);
         if (r < 0)
                 return r;
@@ -301,6 +427,53 @@ static int parse_vgpu_request(xmlNodePtr m, struct domain_spec *d, size_t *cap, 
         return 0;
 }
 
+/* A family name as plugin/drivers/sriov-gpu.c spells them: [a-z0-9-]. */
+static bool family_valid(const char *s) {
+        size_t n = 0;
+        for (; s[n]; n++)
+                if (!((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= '0' && s[n] <= '9') || s[n] == '-'))
+                        return false;
+        return n > 0 && n < sizeof(((struct vf_request *)0)->family);
+}
+
+static int parse_vf_request(xmlNodePtr m, struct domain_spec *d, size_t *cap, struct strset *seen) {
+        _cleanup_free_ char *address = xml_prop(m, "address"), *family = xml_prop(m, "family"),
+                            *profile = xml_prop(m, "profile"), *placement = xml_prop(m, "placement");
+        struct vf_request req = { .placement = PLACEMENT_DEFAULT };
+        struct pci_addr a;
+        int r;
+
+        for (xmlAttrPtr at = m->properties; at; at = at->next) {
+                const char *n = (const char *)at->name;
+                if (at->ns || (!streq(n, "address") && !streq(n, "family") && !streq(n, "profile") && !streq(n, "placement")))
+                        return log_fail(-EINVAL, "<gpuhook:vf> has unknown attribute '%s'; allowed: address, family, profile, placement",
+                                        shown(n));
+        }
+        if (!address || pci_addr_parse(address, &a) < 0)
+                return log_fail(-EINVAL, "<gpuhook:vf> has %s address '%s'; expected the VF's PCI address like 0000:03:00.1 (gpuhookctl xml vf FAMILY picks one)",
+                                address ? "an invalid" : "no", address ? shown(address) : "");
+        pci_addr_format(&a, req.bdf);
+        if (!family || !family_valid(family))
+                return log_fail(-EINVAL, "<gpuhook:vf address='%s'> needs family= (intel-sriov or amd-mxgpu, see gpuhookctl types)", req.bdf);
+        snprintf(req.family, sizeof(req.family), "%s", family);
+        if (profile && !vf_profile_valid(profile))
+                return log_fail(-EINVAL, "<gpuhook:vf address='%s'> profile='%s' is not key=value[,key=value] (letters, digits, _ . -)",
+                                req.bdf, shown(profile));
+        _cleanup_free_ char *who = strdup_printf("<gpuhook:vf address='%s'>", req.bdf);
+        if ((r = parse_placement(who, placement, &req.placement)) < 0)
+                return r;
+        r = strset_add(seen, req.bdf);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return log_fail(-EINVAL, "VF %s has two <gpuhook:vf> lines; keep one", req.bdf);
+        if (grow_one((void **)&d->vf_requests, d->n_vf_requests, cap, sizeof(req)) < 0)
+                return -ENOMEM;
+        req.profile = TAKE_PTR(profile);
+        d->vf_requests[d->n_vf_requests++] = req;
+        return 0;
+}
+
 /* <gpuhook:devices manage='yes|no'>: its only attribute. Two elements
  * (libvirt keeps one per namespace, a hand-written XML may have more) must
  * not disagree. */
@@ -325,8 +498,8 @@ static int parse_devices_attrs(xmlNodePtr c, int *manage) {
 }
 
 static int parse_metadata(xmlNodePtr meta, struct domain_spec *d) {
-        struct strset seen = { 0 }, seen_pci = { 0 }, seen_vgpu = { 0 };
-        size_t cap = 0, cap_pci = 0, cap_vgpu = 0;
+        struct strset seen = { 0 }, seen_pci = { 0 }, seen_vgpu = { 0 }, seen_vf = { 0 };
+        size_t cap = 0, cap_pci = 0, cap_vgpu = 0, cap_vf = 0;
         int r = 0, manage = -1;
 
         for (xmlNodePtr c = meta ? meta->children : NULL; c && r >= 0; c = c->next) {
@@ -346,11 +519,14 @@ static int parse_metadata(xmlNodePtr meta, struct domain_spec *d) {
                                 r = parse_pci_request(m, d, &cap_pci, &seen_pci);
                         else if (xml_name_is(m, "vgpu"))
                                 r = parse_vgpu_request(m, d, &cap_vgpu, &seen_vgpu);
+                        else if (xml_name_is(m, "vf"))
+                                r = parse_vf_request(m, d, &cap_vf, &seen_vf);
                 }
         }
         strset_free(&seen);
         strset_free(&seen_pci);
         strset_free(&seen_vgpu);
+        strset_free(&seen_vf);
         d->hands_off = manage == 0;
         return r;
 }
@@ -422,6 +598,13 @@ int domain_parse(const char *xml, size_t len, struct domain_spec **ret) {
         return 0;
 }
 
+const struct vf_request *domain_find_vf(const struct domain_spec *d, const char *bdf) {
+        for (size_t i = 0; i < d->n_vf_requests; i++)
+                if (streq(d->vf_requests[i].bdf, bdf))
+                        return &d->vf_requests[i];
+        return NULL;
+}
+
 const struct vgpu_request *domain_find_vgpu(const struct domain_spec *d, const char *bdf) {
         for (size_t i = 0; i < d->n_vgpu_requests; i++)
                 if (streq(d->vgpu_requests[i].bdf, bdf))
@@ -434,4 +617,85 @@ const struct mdev_request *domain_find_request(const struct domain_spec *d, cons
                 if (streq(d->requests[i].uuid, uuid))
                         return &d->requests[i];
         return NULL;
+}
+
+/* Point the hostdev at FROM to TO: its <source><address>, in libvirt's
+ * 0x-prefixed hex, and the metadata that names FROM (<gpuhook:vf>,
+ * <gpuhook:pci>). */
+static int move_hostdev(xmlNodePtr root, const char *from, const char *to) {
+        struct pci_addr t;
+        char v[4][8];
+        const char *names[] = { "domain", "bus", "slot", "function" };
+        bool moved = false;
+        if (pci_addr_parse(to, &t) < 0)
+                return -EINVAL;
+        snprintf(v[0], sizeof(v[0]), "0x%04x", t.domain);
+        snprintf(v[1], sizeof(v[1]), "0x%02x", t.bus);
+        snprintf(v[2], sizeof(v[2]), "0x%02x", t.slot);
+        snprintf(v[3], sizeof(v[3]), "0x%x", t.function);
+        xmlNodePtr devices = xml_child(root, "devices"), meta = xml_child(root, "metadata");
+        for (xmlNodePtr h = devices ? devices->children : NULL; h; h = h->next) {
+                _cleanup_free_ char *type = h->type == XML_ELEMENT_NODE && xml_name_is(h, "hostdev") ? xml_prop(h, "type") : NULL;
+                if (!type || !streq(type, "pci"))
+                        continue;
+                xmlNodePtr addr = xml_child(xml_child(h, "source"), "address");
+                struct domain_spec one = { 0 };
+                size_t cap = 0;
+                struct strset seen = { 0 };
+                int r = parse_pci_hostdev(h, &one, &cap, &seen);
+                strset_free(&seen);
+                bool match = r >= 0 && one.n_pcis == 1 && streq(one.pcis[0].bdf, from);
+                free(one.pcis);
+                if (!match)
+                        continue;
+                for (size_t i = 0; i < 4; i++)
+                        if (!xmlSetProp(addr, (const xmlChar *)names[i], (const xmlChar *)v[i]))
+                                return -ENOMEM;
+                moved = true;
+        }
+        for (xmlNodePtr c = meta ? meta->children : NULL; c; c = c->next) {
+                if (c->type != XML_ELEMENT_NODE || !xml_name_is(c, "devices") || !xml_ns_is(c, GPUHOOK_XML_NS))
+                        continue;
+                for (xmlNodePtr m = c->children; m; m = m->next) {
+                        if (m->type != XML_ELEMENT_NODE || !xml_ns_is(m, GPUHOOK_XML_NS) ||
+                            !(xml_name_is(m, "vf") || xml_name_is(m, "pci")))
+                                continue;
+                        _cleanup_free_ char *a = xml_prop(m, "address");
+                        struct pci_addr pa;
+                        char bdf[PCI_ADDR_LEN + 1];
+                        if (!a || pci_addr_parse(a, &pa) < 0)
+                                continue;
+                        pci_addr_format(&pa, bdf);
+                        if (streq(bdf, from) && !xmlSetProp(m, (const xmlChar *)"address", (const xmlChar *)to))
+                                return -ENOMEM;
+                }
+        }
+        return moved ? 0 : -ENOENT;
+}
+
+int domain_xml_move_hostdevs(const char *xml, size_t len, const char *const *from, const char *const *to, size_t n,
+                             char **ret) {
+        _cleanup_xmldoc_ xmlDocPtr doc = NULL;
+        const char *err = NULL;
+        xmlChar *out = NULL;
+        int size = 0, r;
+
+        r = xml_parse_hostile(xml, len, &doc, &err);
+        if (r < 0)
+                return log_fail(r, "cannot parse the domain XML: %s; pass libvirt's domain XML on stdin", err);
+        xmlNodePtr root = xmlDocGetRootElement(doc);
+        for (size_t i = 0; i < n; i++)
+                if ((r = move_hostdev(root, from[i], to[i])) < 0)
+                        return r == -ENOENT ? log_fail(r, "the domain XML has no <hostdev type='pci'> at %s to move to %s", from[i], to[i])
+                                            : r;
+        xmlDocDumpFormatMemoryEnc(doc, &out, &size, "UTF-8", 0);
+        if (!out)
+                return -ENOMEM;
+        /* No XML declaration: libvirt's own domain XML has none. */
+        const char *body = (const char *)out;
+        if (strncmp(body, "<?xml", 5) == 0 && strchr(body, '\n'))
+                body = strchr(body, '\n') + 1;
+        *ret = strdup(body);
+        xmlFree(out);
+        return *ret ? 0 : -ENOMEM;
 }

@@ -19,7 +19,22 @@ static const char *const kind_names[_LEDGER_KIND_MAX] = {
         [LEDGER_CONSOLE] = "console",
         [LEDGER_VGPU] = "vgpu",
         [LEDGER_SRIOV] = "sriov",
+        [LEDGER_CCW] = "ccw",
 };
+
+bool ledger_css_id_valid(const char *s) {
+        size_t i = 0;
+        for (int part = 0; part < 3; part++) {
+                size_t start = i, max = part < 2 ? 1 : 4;
+                while (s[i] && ((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+                        i++;
+                if (i == start || i - start > max || (part == 2 && i - start != 4))
+                        return false;
+                if (part < 2 && s[i++] != '.')
+                        return false;
+        }
+        return s[i] == 0;
+}
 
 const char *ledger_kind_to_string(enum ledger_kind k) {
         return k < _LEDGER_KIND_MAX ? kind_names[k] : "unknown";
@@ -95,6 +110,16 @@ static int parse_entry(xmlNodePtr n, struct ledger_entry *e) {
                 if (!id || !pci_addr_valid(id) || !value || safe_atou(value, &u) < 0 || (left && safe_atou(left, &u) < 0))
                         return -EINVAL;
                 copy_field(e->type, sizeof(e->type), value);
+                copy_field(e->left, sizeof(e->left), left);
+        } else if (k == LEDGER_CCW) {
+                _cleanup_free_ char *driver = xml_prop(n, "driver"), *override = xml_prop(n, "override"),
+                                    *left = xml_prop(n, "set-override");
+                id = xml_prop(n, "subchannel");
+                if (!id || !ledger_css_id_valid(id) || (driver && *driver && !driver_name_valid(driver)) ||
+                    (override && *override && !driver_name_valid(override)) || !left || !driver_name_valid(left))
+                        return -EINVAL;
+                copy_field(e->driver, sizeof(e->driver), driver);
+                copy_field(e->override, sizeof(e->override), override);
                 copy_field(e->left, sizeof(e->left), left);
         } else {
                 _cleanup_free_ char *driver = xml_prop(n, "driver"), *override = xml_prop(n, "override"),
@@ -246,6 +271,11 @@ int ledger_commit(struct ledger *l) {
                         set_prop(n, e->kind == LEDGER_VGPU ? "type" : "previous", e->type);
                         if (e->kind == LEDGER_SRIOV && *e->left)
                                 set_prop(n, "set", e->left);
+                } else if (e->kind == LEDGER_CCW) {
+                        set_prop(n, "subchannel", e->id);
+                        set_prop(n, "driver", e->driver);
+                        set_prop(n, "override", e->override);
+                        set_prop(n, "set-override", e->left);
                 } else if (e->kind == LEDGER_CONSOLE) {
                         set_prop(n, "name", e->id);
                         set_prop(n, "type", e->type);

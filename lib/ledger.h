@@ -25,6 +25,7 @@ enum ledger_kind {
         LEDGER_CONSOLE, /* a vtconsole or firmware framebuffer gpuhook unbound */
         LEDGER_VGPU,    /* an NVIDIA VF whose current_vgpu_type gpuhook set */
         LEDGER_SRIOV,   /* a PF whose sriov_numvfs gpuhook raised */
+        LEDGER_CCW,     /* an s390 I/O subchannel gpuhook moved to vfio_ccw */
         _LEDGER_KIND_MAX,
 };
 
@@ -41,10 +42,10 @@ struct ledger_entry {
         char type[MDEV_NAME_MAX + 1];   /* mdev: type id; console: "vtcon"/"framebuffer"; vgpu: type id;
                                          * sriov: the numvfs to go back to */
         bool defined;                   /* mdev: started from an mdevctl definition (stop, never undefine) */
-        char driver[MDEV_NAME_MAX + 1]; /* pci: original driver, "" = none; console: framebuffer driver */
-        char override[MDEV_NAME_MAX + 1]; /* pci: original driver_override, "" = none */
+        char driver[MDEV_NAME_MAX + 1]; /* pci, ccw: original driver, "" = none; console: framebuffer driver */
+        char override[MDEV_NAME_MAX + 1]; /* pci, ccw: original driver_override, "" = none */
         char left[MDEV_NAME_MAX + 1];   /* what gpuhook left it as, checked before any undo:
-                                         * pci: the driver_override it set; sriov: the VF count it set */
+                                         * pci, ccw: the driver_override it set; sriov: the VF count it set */
         uint64_t since;                 /* wall clock seconds */
 };
 
@@ -57,6 +58,10 @@ struct ledger {
 };
 
 const char *ledger_kind_to_string(enum ledger_kind k);
+/* A css bus id as /sys/bus/css/devices names subchannels: "0.0.0313"
+ * (cssid.ssid.schno in lowercase hex, drivers/s390/cio/css.c
+ * css_sch_device_register(): "%x.%x.%04x"). */
+bool ledger_css_id_valid(const char *s);
 
 /* Load the domain's ledger, or an empty one if none exists. A ledger that
  * cannot be parsed is an error naming the file (never silently dropped). */

@@ -33,6 +33,8 @@ static bool claim_id_valid(enum ledger_kind kind, const char *id) {
         case LEDGER_VGPU:
         case LEDGER_SRIOV:
                 return pci_addr_valid(id);
+        case LEDGER_CCW:
+                return ledger_css_id_valid(id);
         default:
                 return false;
         }

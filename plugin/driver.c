@@ -9,6 +9,8 @@
 static const struct mdev_driver *const mdev_drivers[] = {
         &mdev_driver_nvidia_vf,
         &mdev_driver_nvidia_legacy,
+        &mdev_driver_s390_ap,
+        &mdev_driver_s390_ccw,
         &mdev_driver_generic,
 };
 

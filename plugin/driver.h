@@ -4,6 +4,7 @@
 #include <stdbool.h>
 
 #include "domain.h"
+#include "owners.h"
 #include "placement.h"
 
 /* One ops table per vendor family. The core asks "whose parent is this?"
@@ -23,10 +24,13 @@ struct mdev_op {
         size_t n_params;
         unsigned timeout_ms;
         const char *mdevctl; /* run mdevctl (this path) for it; NULL: sysfs directly */
+        const struct ap_matrix *ap;   /* <gpuhook:ap>: the vfio_ap matrix, NULL or empty for none */
+        const struct owners *owners;  /* the host's owner record, to name who holds a resource; may be NULL */
 };
 
 struct mdev_driver {
         const char *name;
+        bool takes_ap_matrix; /* its mdevs get <gpuhook:ap> (vfio_ap); the core refuses it for others */
         /* probe: mine / not mine */
         bool (*claims)(const struct mdev_parent_probe *p);
         /* Add vendor rules the sysfs counters do not show to the view. */
@@ -44,6 +48,8 @@ struct mdev_driver {
 extern const struct mdev_driver mdev_driver_generic;
 extern const struct mdev_driver mdev_driver_nvidia_legacy;
 extern const struct mdev_driver mdev_driver_nvidia_vf;
+extern const struct mdev_driver mdev_driver_s390_ap;
+extern const struct mdev_driver mdev_driver_s390_ccw;
 
 /* The driver that claims PARENT (the generic one claims every mdev parent). */
 const struct mdev_driver *mdev_driver_for(const struct mdev_parent_probe *p);

@@ -5,6 +5,7 @@
 #include "driver.h"
 #include "mdev.h"
 #include "pciconf.h"
+#include "s390.h"
 #include "sim-util.h"
 #include "state.h"
 #include "vendor.h"
@@ -324,8 +325,8 @@ static int apply_settings(struct sim_state *st, struct host_settings *host, cons
                                 if (r >= 0 && streq(s->key, "driver"))
                                         sim_parent_apply_defaults(&st->parents[j]);
                         }
-                } else if (sim_vendor_key(s->key)) {
-                        /* applied by sim_vendor_complete() */
+                } else if (sim_vendor_key(s->key) || sim_s390_key(s->key)) {
+                        /* applied by sim_vendor_complete(), sim_s390_complete() */
                 } else
                         r = -EINVAL;
                 if (r < 0)
@@ -493,6 +494,8 @@ int sim_complete(const struct testbed *tb, const struct sim_setting *settings, s
         if ((r = sim_vendor_complete(tb, st, settings, n_settings, ret_msg)) < 0)
                 return r;
         if ((r = sim_pci_config_complete(tb, ret_msg)) < 0)
+                return r;
+        if ((r = sim_s390_complete(tb, settings, n_settings, ret_msg)) < 0)
                 return r;
         _cleanup_(host_settings_done) struct host_settings host = { .vfio_pci_loaded = true };
         if ((r = apply_settings(st, &host, settings, n_settings, ret_msg)) < 0)

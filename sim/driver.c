@@ -2,6 +2,7 @@
 #include <time.h>
 
 #include "driver.h"
+#include "s390.h"
 #include "sim-util.h"
 #include "vendor.h"
 
@@ -11,7 +12,7 @@ unsigned long long sim_now_usec(void) {
         return (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000ULL;
 }
 
-bool sim_bus_modelled(const char *bus) { return streq(bus, "pci") || streq(bus, "platform"); }
+bool sim_bus_modelled(const char *bus) { return streq(bus, "pci") || streq(bus, "platform") || streq(bus, "css"); }
 
 static bool name_ok(const char *s) {
         return *s && !strchr(s, '/') && !streq(s, ".") && !streq(s, "..");
@@ -281,6 +282,8 @@ int sim_driver_probe(const struct testbed *tb, const struct sim_state *st, const
         }
         if ((r = tb_symlink(tb, back, dev)) < 0 || (r = tb_symlink(tb, link, drvdir)) < 0)
                 return r;
+        if (streq(bus, "css") && streq(drv, "vfio_ccw"))
+                return sim_s390_ccw_bound(tb, dev); /* an mdev parent now */
         return 0;
 }
 
@@ -364,6 +367,8 @@ int sim_driver_unlink(const struct testbed *tb, const char *bus, const char *drv
         int r = tb_unlink(tb, back);
         if (r >= 0)
                 r = tb_unlink(tb, link);
+        if (r >= 0 && streq(bus, "css") && streq(drv, "vfio_ccw"))
+                r = sim_s390_ccw_unbound(tb, dev); /* its remove(): no mdev parent any more */
         return r;
 }
 

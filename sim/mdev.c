@@ -3,6 +3,7 @@
 
 #include "capacity.h"
 #include "mdev.h"
+#include "s390.h"
 #include "sim-util.h"
 
 static char *type_dir(const struct sim_mdev_parent *p, const char *type) {
@@ -185,6 +186,8 @@ int sim_mdev_create(const struct testbed *tb, const struct sim_mdev_parent *p,
                         r = f ? tb_touch(tb, f, 0644) : -ENOMEM;
                 }
         }
+        if (r >= 0 && streq(p->driver, "vfio_ap"))
+                r = sim_s390_ap_mdev_created(tb, dir); /* its matrix files */
         /* The bus link last: whoever sees /sys/bus/mdev/devices/<uuid> sees a
          * complete device. */
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(links); i++)

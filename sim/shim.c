@@ -69,6 +69,14 @@ static const struct {
         { "sriov_drivers_autoprobe", shim_sriov_drivers_autoprobe },
         { "current_vgpu_type", shim_nvidia_current_vgpu_type },
         { "vgpu_params", shim_nvidia_vgpu_params },
+        { "assign_adapter", shim_s390_assign_adapter },
+        { "assign_domain", shim_s390_assign_domain },
+        { "assign_control_domain", shim_s390_assign_control_domain },
+        { "unassign_adapter", shim_s390_unassign_adapter },
+        { "unassign_domain", shim_s390_unassign_domain },
+        { "unassign_control_domain", shim_s390_unassign_control_domain },
+        { "apmask", shim_s390_apmask },
+        { "aqmask", shim_s390_aqmask },
 };
 
 static __thread int shim_busy; /* re-entrancy: the shim's own file I/O */

@@ -70,3 +70,13 @@ int shim_sriov_drivers_autoprobe(const struct shim_write *w);
 /* shim-nvidia.c: NVIDIA vGPU (vendor-specific VFIO) and vgpu_params */
 int shim_nvidia_current_vgpu_type(const struct shim_write *w);
 int shim_nvidia_vgpu_params(const struct shim_write *w);
+
+/* shim-s390.c: IBM Z vfio_ap matrix mdevs and the AP bus masks */
+int shim_s390_assign_adapter(const struct shim_write *w);
+int shim_s390_assign_domain(const struct shim_write *w);
+int shim_s390_assign_control_domain(const struct shim_write *w);
+int shim_s390_unassign_adapter(const struct shim_write *w);
+int shim_s390_unassign_domain(const struct shim_write *w);
+int shim_s390_unassign_control_domain(const struct shim_write *w);
+int shim_s390_apmask(const struct shim_write *w);
+int shim_s390_aqmask(const struct shim_write *w);

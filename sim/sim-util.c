@@ -31,6 +31,7 @@ static const struct {
         { ESPIPE, "ESPIPE" }, { EMLINK, "EMLINK" }, { EPIPE, "EPIPE" }, { EDOM, "EDOM" },
         { ENODATA, "ENODATA" }, { ENOLINK, "ENOLINK" }, { EPROTO, "EPROTO" }, { EBADMSG, "EBADMSG" },
         { EREMOTEIO, "EREMOTEIO" }, { ECANCELED, "ECANCELED" }, { ENOMEDIUM, "ENOMEDIUM" },
+        { EADDRINUSE, "EADDRINUSE" }, { EADDRNOTAVAIL, "EADDRNOTAVAIL" },
 };
 
 const char *sim_errno_name(int err) {

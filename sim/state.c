@@ -103,9 +103,10 @@ int sim_parent_add_type(struct sim_mdev_parent *p, const char *id, unsigned capa
         if (!n)
                 return -ENOMEM;
         p->types = n;
-        if (!(p->types[p->n_types].id = strdup(id)))
+        p->types[p->n_types] = (struct sim_mdev_type){ .id = strdup(id), .capacity = capacity };
+        if (!p->types[p->n_types].id)
                 return -ENOMEM;
-        p->types[p->n_types++].capacity = capacity;
+        p->n_types++;
         return 0;
 }
 

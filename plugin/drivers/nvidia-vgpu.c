@@ -24,7 +24,7 @@ static void physfn_of(const char *bdf, char *pf, size_t size) {
                 *pf = '\0';
 }
 
-/* What the other VFs of BDF's GPU carry ("VF 0000:c1:00.5 has type 1156, ..."),
+/* What the other VFs of BDF's GPU carry ("VF 0000:c1:00.5 has type 1148, ..."),
  * the reason a type is missing from creatable_vgpu_types in equal-size mode. */
 static void explain_card(const char *bdf, struct strbuf *why) {
         char pf[64];

@@ -19,12 +19,19 @@ enum sriov_enable {
 
 struct sriov_driver {
         const char *name;
+        /* The family a domain names in <gpuhook:vf family=>, or NULL when
+         * this vendor's VFs are not plain vfio-pci functions (NVIDIA's carry
+         * a vGPU type: <gpuhook:vgpu>). */
+        const char *family;
         bool (*claims)(const struct sriov_pf *pf);
         enum sriov_enable enable;
         /* Refuse a missing VF the way this vendor's set-up fixes it (log_fail). */
         int (*explain_missing)(const char *vf, const struct sriov_pf *pf, unsigned need);
         /* How this vendor's set-up enables the VFs of PF (for `check`). */
         void (*enable_hint)(const struct sriov_pf *pf, char *buf, size_t size);
+        /* The VF number INDEX + 1's profile as the PF driver shows it,
+         * "key=value,..." in BUF ("" when it shows none); may be NULL. */
+        void (*vf_profile)(const struct sriov_pf *pf, unsigned index, char *buf, size_t size);
 };
 
 extern const struct sriov_driver sriov_driver_intel;
@@ -33,3 +40,7 @@ extern const struct sriov_driver sriov_driver_nvidia;
 
 /* The driver that claims PF, or NULL: not a GPU gpuhook enables VFs on. */
 const struct sriov_driver *sriov_driver_for(const struct sriov_pf *pf);
+/* The driver whose family is NAME, or NULL. */
+const struct sriov_driver *sriov_driver_of_family(const char *name);
+/* The families, space-separated, for messages. */
+const char *sriov_families(void);

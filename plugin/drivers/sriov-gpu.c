@@ -3,6 +3,7 @@
 #include "log.h"
 #include "pci.h"
 #include "sriov-driver.h"
+#include "sysfs.h"
 
 #define PCI_VENDOR_INTEL 0x8086
 #define PCI_VENDOR_AMD 0x1002
@@ -28,8 +29,38 @@ static void intel_hint(const struct sriov_pf *pf, char *buf, size_t size) {
                  pf->bdf, pf->bdf, pf->driver);
 }
 
+/* xe (Linux 6.19+, drm-xe-next-2025-11-14 "Add sriov_admin sysfs tree"):
+ * <PF>/sriov_admin/vfN/profile/ holds exec_quantum_ms, preempt_timeout_us,
+ * sched_priority ("low [normal] high", the choice in brackets) and, with
+ * LMTT, vram_quota (drivers/gpu/drm/xe/xe_sriov_pf_sysfs.c). Older xe and
+ * the i915 backports keep the provisioning in debugfs: no profile shown. */
+static void intel_vf_profile(const struct sriov_pf *pf, unsigned index, char *buf, size_t size) {
+        static const char *const attrs[] = { "vram_quota", "exec_quantum_ms", "preempt_timeout_us", "sched_priority" };
+        char vf[16];
+        size_t len = 0;
+        *buf = 0;
+        snprintf(vf, sizeof(vf), "vf%u", index + 1);
+        for (size_t i = 0; i < ELEMENTSOF(attrs); i++) {
+                _cleanup_free_ char *p = sysfs_path(SYSFS_PCI_DEVICES, pf->bdf, "sriov_admin", vf, "profile", attrs[i], NULL);
+                _cleanup_free_ char *text = NULL;
+                if (!p || read_text_file(p, 256, &text) < 0)
+                        continue;
+                strstrip_end(text);
+                char *v = text, *open = strchr(text, '[');
+                if (open) { /* "low [normal]": the choice */
+                        v = open + 1;
+                        v[strcspn(v, "]")] = 0;
+                }
+                if (!*v || strpbrk(v, " ,=\t") || len + strlen(attrs[i]) + strlen(v) + 3 >= size)
+                        continue;
+                len += (size_t)snprintf(buf + len, size - len, "%s%s=%s", len ? "," : "", attrs[i], v);
+        }
+}
+
 const struct sriov_driver sriov_driver_intel = {
         .name = "intel-sriov",
+        .family = "intel-sriov",
+        .vf_profile = intel_vf_profile,
         .claims = intel_claims,
         .enable = SRIOV_ENABLE_SYSFS,
         .explain_missing = intel_explain,
@@ -55,6 +86,9 @@ static void amd_hint(const struct sriov_pf *pf, char *buf, size_t size) {
 
 const struct sriov_driver sriov_driver_amd_gim = {
         .name = "amd-gim",
+        /* gim shows no per-VF profile in sysfs that a public source
+         * documents: the VFs share the GPU as vf_num sets at load. */
+        .family = "amd-mxgpu",
         .claims = amd_claims,
         .enable = SRIOV_ENABLE_AT_LOAD,
         .explain_missing = amd_explain,
@@ -98,3 +132,12 @@ const struct sriov_driver *sriov_driver_for(const struct sriov_pf *pf) {
                         return sriov_drivers[i];
         return NULL;
 }
+
+const struct sriov_driver *sriov_driver_of_family(const char *name) {
+        for (size_t i = 0; name && i < ELEMENTSOF(sriov_drivers); i++)
+                if (sriov_drivers[i]->family && streq(sriov_drivers[i]->family, name))
+                        return sriov_drivers[i];
+        return NULL;
+}
+
+const char *sriov_families(void) { return "intel-sriov amd-mxgpu"; }

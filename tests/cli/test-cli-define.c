@@ -68,13 +68,15 @@ static const char *const known_domain[] = { "--uuid", "--parent", "--placement",
 static const char *const known_pci[] = { "--unmanaged", NULL };
 static const char *const known_mdev[] = { "--model", "--display", "--ramfb", NULL };
 static const char *const known_vgpu_vf[] = { NULL };
-static const char *const known_metadata[] = { "--parent", "--placement", "--param", "--type", NULL };
+static const char *const known_vf[] = { "--placement", "--profile", NULL };
+static const char *const known_metadata[] = { "--parent", "--placement", "--param", "--type", "--family", "--profile", NULL };
 
 static const char *const *known_for(const char *kind) {
         return streq(kind, "domain")     ? known_domain
                : streq(kind, "pci")      ? known_pci
                : streq(kind, "mdev")     ? known_mdev
                : streq(kind, "vgpu-vf")  ? known_vgpu_vf
+               : streq(kind, "vf")       ? known_vf
                : streq(kind, "metadata") ? known_metadata
                                          : NULL;
 }
@@ -232,6 +234,41 @@ static char *insert_before(const char *base, const char *mark, const char *text)
         return strdup_printf("%.*s%s%s", (int)(p - base), base, text, p);
 }
 
+/* vf (picked on an AMD MxGPU-shaped simulated host) and the VF family
+ * metadata: every subset of --profile and --placement. */
+static void render_vf_snippets(const char *x86) {
+        _cleanup_free_ char *sim = strdup_printf("%s/sim/gpuhook-sim", cli_build_root()),
+                            *host = strdup_printf("%s/tests/hosts/amd-mxgpu.umockdev", cli_source_root()),
+                            *bed = strdup_printf("%s/vf-bed", work);
+        for (int vf = 1; vf >= 0; vf--)
+                for (unsigned bits = 0; bits < 4; bits++) {
+                        struct argv a = { 0 };
+                        if (vf)
+                                push(&a, sim), push(&a, "--testbed"), push(&a, bed), push(&a, "--host"), push(&a, host),
+                                        push(&a, "--");
+                        push(&a, cli_binary()), push(&a, "xml");
+                        if (vf)
+                                push(&a, "vf"), push(&a, "amd-mxgpu");
+                        else
+                                push(&a, "metadata"), push(&a, "0000:05:02.1"), push(&a, "--family"), push(&a, "intel-sriov");
+                        if (bits & 1) /* gim shows no profile: `xml vf` refuses, the metadata renders */
+                                push(&a, "--profile"), push(&a, "exec_quantum_ms=20");
+                        if (bits & 2)
+                                push(&a, "--placement"), push(&a, "spread");
+                        struct combo *c = render(&a);
+                        if (!c->xml)
+                                continue;
+                        char *full = vf ? insert_before(x86, "  </devices>", c->xml) : NULL;
+                        if (!vf) {
+                                _cleanup_free_ char *md = strdup_printf("  <metadata>\n%s  </metadata>\n", c->xml);
+                                full = insert_before(x86, "  <memory", md);
+                        }
+                        free(c->xml);
+                        c->xml = full;
+                        c->uuid = between(full, "<uuid>", "</uuid>");
+                }
+}
+
 static void render_snippets(void) {
         _cleanup_free_ char *x86 = base_domain(false), *s390 = base_domain(true);
         CU_ASSERT_PTR_NOT_NULL(strstr(s390, "arch='s390x'"));
@@ -270,6 +307,7 @@ static void render_snippets(void) {
                                 c->uuid = between(full, "<uuid>", "</uuid>");
                         }
                 }
+        render_vf_snippets(x86);
         /* metadata: an mdev request with every option subset, and a VF request */
         for (unsigned bits = 0; bits < 17; bits++) {
                 struct argv a = { 0 };

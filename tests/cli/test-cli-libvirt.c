@@ -242,8 +242,8 @@ static void test_sriov_vgpu_vf(void) {
                          "echo '== start'; if virsh start vf1 2>&1; then virsh destroy vf1; fi\n"
                          "echo '== detach'; ctl detach vf1 c1:00.5; echo rc=$?; virsh dumpxml --inactive vf1 | grep -c gpuhook:vgpu\n"
                          "dom --name vf2 --uuid " U_LIVE " > $W/vf2.xml; virsh define $W/vf2.xml >/dev/null; virsh start vf2 >/dev/null\n"
-                         "echo '== live'; ctl attach vf2 vgpu-vf 0000:c1:00.6 --type 1159 2>&1; echo rc=$?\n"
-                         "echo '== notvf'; ctl attach vf2 vgpu-vf 0000:c1:00.0 --type 1159 2>&1; echo rc=$?\n"
+                         "echo '== live'; ctl attach vf2 vgpu-vf 0000:c1:00.6 --type 1152 2>&1; echo rc=$?\n"
+                         "echo '== notvf'; ctl attach vf2 vgpu-vf 0000:c1:00.0 --type 1152 2>&1; echo rc=$?\n"
                          "echo '== status'; ctl status; virsh destroy vf2 >/dev/null\n");
         unsetenv("GPUHOOK_TEST_LIBVIRT_VERSION");
         _cleanup_free_ char *attach = section("attach"), *inactive = section("inactive"), *detach = section("detach"),
@@ -259,18 +259,63 @@ static void test_sriov_vgpu_vf(void) {
                 CU_ASSERT_PTR_NOT_NULL(strstr(start, "which needs libvirt 10.0.0 or newer"));
                 CU_ASSERT_EQUAL(testhost_writes_matching(t, "0000:c1:00.5/nvidia/current_vgpu_type"), 0);
         } else {
-                /* the hook gave the VF its type at start (id 1159 = L40S-8Q) and took it back */
-                CU_ASSERT_EQUAL(testhost_writes_matching(t, "0000:c1:00.5/nvidia/current_vgpu_type \"1159\" 0"), 1);
+                /* the hook gave the VF its type at start (id 1152 = L40S-8Q) and took it back */
+                CU_ASSERT_EQUAL(testhost_writes_matching(t, "0000:c1:00.5/nvidia/current_vgpu_type \"1152\" 0"), 1);
                 CU_ASSERT_EQUAL(testhost_writes_matching(t, "0000:c1:00.5/nvidia/current_vgpu_type \"0\" 0"), 1);
         }
         CU_ASSERT_PTR_NOT_NULL(strstr(detach, "rc=0\n0\n"));
         if (strstr(live, "rc=1")) { /* this machine: libvirt cannot pass PCI devices */
                 CU_ASSERT_PTR_NOT_NULL(strstr(live, "libvirt refused to attach 0000:c1:00.6"));
-                CU_ASSERT_EQUAL(testhost_writes_matching(t, "0000:c1:00.6/nvidia/current_vgpu_type \"1159\" 0"), 1);
+                CU_ASSERT_EQUAL(testhost_writes_matching(t, "0000:c1:00.6/nvidia/current_vgpu_type \"1152\" 0"), 1);
                 CU_ASSERT_EQUAL(testhost_writes_matching(t, "0000:c1:00.6/nvidia/current_vgpu_type \"0\" 0"), 1);
                 CU_ASSERT_PTR_NOT_NULL(strstr(status, "No devices are held"));
         }
         CU_ASSERT_PTR_NOT_NULL(strstr(notvf, "is not an SR-IOV virtual function"));
+        testhost_free(t);
+}
+
+/* An Intel SR-IOV family: `attach vf` picks a free VF and writes the
+ * request; a start on a VF another domain holds is refused by the real hook
+ * naming the holder and the free VF; `repick` moves the definition there and
+ * libvirt takes it. */
+static void test_vf_family_attach_refuse_repick(void) {
+        if (!usable)
+                return;
+        struct testhost *t = testhost_new("intel-xe-sriov");
+        with_libvirtd(t, "\"$S\" --testbed \"$T\" -- sh -c 'echo 3 > /sys/bus/pci/devices/0000:03:00.0/sriov_numvfs'\n"
+                         "dom --name vfa --uuid " U_CFG " > $W/a.xml; virsh define $W/a.xml >/dev/null\n"
+                         "dom --name vfb --uuid " U_OFF " > $W/b.xml; virsh define $W/b.xml >/dev/null\n"
+                         "echo '== attach'; ctl attach vfa vf intel-sriov; ctl attach vfb vf intel-sriov --placement spread; echo rc=$?\n"
+                         "virsh dumpxml --inactive vfa > $W/a2.xml; hook vfa prepare begin - < $W/a2.xml; echo prepared=$?\n"
+                         "echo '== start'; if virsh start vfb 2>&1; then virsh destroy vfb; fi\n"
+                         "virsh dumpxml --inactive vfb > $W/b2.xml\n"
+                         "echo '== migrate'; hook vfb migrate begin - < $W/b2.xml > $W/b3.xml; echo rc=$?; virsh define $W/b3.xml\n"
+                         "virsh dumpxml --inactive vfb | grep -c \"bus='0x03' slot='0x00' function='0x2'\"\n"
+                         "virsh define $W/b2.xml >/dev/null\n"
+                         "echo '== repick'; ctl repick vfb --dry-run; ctl repick vfb; echo rc=$?\n"
+                         "echo '== after'; virsh dumpxml --inactive vfb\n"
+                         "echo '== again'; ctl repick vfb; echo rc=$?\n"
+                         "echo '== status'; ctl status\n"
+                         "hook vfa release end - < $W/a2.xml\n");
+        _cleanup_free_ char *attach = section("attach"), *start = section("start"), *repick = section("repick"),
+                            *after = section("after"), *again = section("again"), *status = section("status"),
+                            *migrate = section("migrate");
+        /* the migrate filter's XML: libvirt defines it, with the free VF */
+        CU_ASSERT_PTR_NOT_NULL(strstr(migrate, "rc=0\nDomain 'vfb' defined from"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(migrate, "\n1\n"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(attach, "Attached PCI device 0000:03:00.1 to domain 'vfa' (persistent)"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(attach, "Attached PCI device 0000:03:00.1 to domain 'vfb' (persistent)"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(attach, "rc=0"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(r.out, "prepared=0"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(start, "VF 0000:03:00.1 is held by domain 'vfa'; intel-sriov VF 0000:03:00.2 is free (spread placement): run `gpuhookctl repick vfb`"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(repick, "Would move VF 0000:03:00.1 -> 0000:03:00.2 in domain 'vfb'"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(repick, "Moved VF 0000:03:00.1 -> 0000:03:00.2 in domain 'vfb'"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(repick, "rc=0"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(after, "<address domain='0x0000' bus='0x03' slot='0x00' function='0x2'/>"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(after, "<gpuhook:vf address=\"0000:03:00.2\" family=\"intel-sriov\" placement=\"spread\"/>"));
+        CU_ASSERT_PTR_NULL(strstr(after, "bus='0x03' slot='0x00' function='0x1'"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(again, "nothing to move"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(status, "0000:03:00.0 (intel-sriov, xe): 2 free for a domain; 0000:03:00.1 held by domain 'vfa'; 3 of 7 VFs enabled"));
         testhost_free(t);
 }
 
@@ -338,5 +383,6 @@ CUNIT_MAIN("cli-libvirt",
            T(test_live_attach_prepares_and_rolls_back),
            T(test_attach_refuses_another_domains_mdev),
            T(test_sriov_vgpu_vf),
+           T(test_vf_family_attach_refuse_repick),
            T(test_pci_live_attach_takes_and_returns_companions),
            T(test_reconcile_releases_only_what_is_not_running))

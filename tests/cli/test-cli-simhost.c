@@ -62,7 +62,7 @@ static void test_list_sriov_vfs(void) {
  * where, and the other card (81:00.x) is not blocked. */
 static void test_types_a100_sibling_vfs_blocked_by(void) {
         struct testhost *t = testhost_new("a100-vf");
-        CU_ASSERT_EQUAL(testhost_sh(t, NULL, "mdevctl start -u %s -p 0000:41:00.4 -t nvidia-475", MDEV), 0);
+        CU_ASSERT_EQUAL(testhost_sh(t, NULL, "mdevctl start -u %s -p 0000:41:00.4 -t nvidia-472", MDEV), 0);
         CU_ASSERT_EQUAL(testhost_ctl(t, 0, "types", "--json", NULL), 0);
         struct json_object *o = json_parse(t->out), *mdev = jget(o, "mdev");
         size_t checked = 0;
@@ -71,10 +71,10 @@ static void test_types_a100_sibling_vfs_blocked_by(void) {
                 const char *parent = jstr(p, "parent");
                 for (size_t k = 0; types && k < json_object_array_length(types); k++) {
                         struct json_object *ty = json_object_array_get_idx(types, k);
-                        if (!streq(parent, "0000:41:00.5") || !streq(jstr(ty, "id"), "nvidia-471"))
+                        if (!streq(parent, "0000:41:00.5") || !streq(jstr(ty, "id"), "nvidia-468"))
                                 continue;
                         CU_ASSERT_EQUAL(json_object_get_int(jget(ty, "available")), 0);
-                        CU_ASSERT_STRING_EQUAL(jstr(ty, "blocked_by"), "nvidia-475");
+                        CU_ASSERT_STRING_EQUAL(jstr(ty, "blocked_by"), "nvidia-472");
                         CU_ASSERT_STRING_EQUAL(jstr(ty, "blocked_on"), "0000:41:00.4");
                         checked++;
                 }
@@ -83,8 +83,8 @@ static void test_types_a100_sibling_vfs_blocked_by(void) {
         json_object_put(o);
         CU_ASSERT_EQUAL(testhost_ctl(t, 0, "types", NULL), 0);
         /* 5 other types on each of 3 sibling VFs */
-        CU_ASSERT_EQUAL(count_lines(t->out, "blocked while nvidia-475 is in use on 0000:41:00.4 (one type per GPU)"), 15);
-        CU_ASSERT_EQUAL(count_lines(t->out, "0000:81:00.4  mdev  nvidia-471  NVIDIA A100-4C   vfio-pci  1     0"), 1);
+        CU_ASSERT_EQUAL(count_lines(t->out, "blocked while nvidia-472 is in use on 0000:41:00.4 (one type per GPU)"), 15);
+        CU_ASSERT_EQUAL(count_lines(t->out, "0000:81:00.4  mdev  nvidia-468  GRID A100-4C   vfio-pci  1     0"), 1);
         testhost_free(t);
 }
 
@@ -122,7 +122,7 @@ static void test_types_other_hosts(void) {
                 int rows;
                 const char *needle;
         } cases[] = {
-                { "a10x2", 14, "0000:b1:00.0  mdev  nvidia-601  NVIDIA A10-4C" },
+                { "a10x2", 14, "0000:b1:00.0  mdev  nvidia-610  NVIDIA A10-4C" },
                 { "intel-gvtg", 4, "i915-GVTg_V5_8  GVTg_V5_8" },
                 { "mtty", 2, "mtty    mdev  mtty-1  Single port serial  vfio-pci  24" },
                 { "s390", 2, "vfio_ccw-io" },
@@ -143,9 +143,9 @@ static void test_sriov_vgpu_types(void) {
         struct testhost *t = testhost_new("l40s-vfio");
         CU_ASSERT_EQUAL(testhost_ctl(t, 0, "types", NULL), 0);
         CU_ASSERT_EQUAL(count_lines(t->out, "0000:c1:00.0  sriov-vf  "), 5);
-        CU_ASSERT_EQUAL(count_lines(t->out, "1159  NVIDIA L40S-8Q   vfio-pci  4     0"), 1);
+        CU_ASSERT_EQUAL(count_lines(t->out, "1152  NVIDIA L40S-8Q   vfio-pci  4     0"), 1);
         /* one VF takes a type: one VF fewer for every type */
-        CU_ASSERT_EQUAL(testhost_sh(t, NULL, "printf 1159 > /sys/bus/pci/devices/0000:c1:00.4/nvidia/current_vgpu_type"), 0);
+        CU_ASSERT_EQUAL(testhost_sh(t, NULL, "printf 1152 > /sys/bus/pci/devices/0000:c1:00.4/nvidia/current_vgpu_type"), 0);
         CU_ASSERT_EQUAL(testhost_ctl(t, 0, "types", "--json", NULL), 0);
         struct json_object *o = json_parse(t->out), *pf = json_object_array_get_idx(jget(o, "sriov_vgpu"), 0);
         CU_ASSERT_PTR_NOT_NULL_FATAL(pf);
@@ -155,7 +155,7 @@ static void test_sriov_vgpu_types(void) {
         bool seen = false;
         for (size_t i = 0; i < json_object_array_length(jget(pf, "types")); i++) {
                 struct json_object *ty = json_object_array_get_idx(jget(pf, "types"), i);
-                if (json_object_get_int(jget(ty, "id")) == 1159) {
+                if (json_object_get_int(jget(ty, "id")) == 1152) {
                         seen = true;
                         CU_ASSERT_EQUAL(json_object_get_int(jget(ty, "in_use")), 1);
                 }

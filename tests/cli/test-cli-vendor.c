@@ -58,7 +58,7 @@ static void test_prepare_on_new_or_unknown_libvirt(void) {
                 _cleanup_free_ char *xml = vgpu_vm("vm1", DOM_A, L40S_VF);
                 CU_ASSERT_EQUAL(testhost_hook(t, xml, "vm1", "prepare", "begin"), 0);
                 _cleanup_free_ char *cur = testhost_read(t, "/sys/bus/pci/devices/" L40S_VF "/nvidia/current_vgpu_type");
-                CU_ASSERT_STRING_EQUAL(cur ? cur : "", "1159");
+                CU_ASSERT_STRING_EQUAL(cur ? cur : "", "1152");
                 CU_ASSERT_PTR_NULL(strstr(t->err, "refuses")); /* a warning goes to syslog, the start goes on */
                 CU_ASSERT_EQUAL(testhost_hook(t, xml, "vm1", "release", "end"), 0);
                 testhost_free(t);

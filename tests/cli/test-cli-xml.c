@@ -169,6 +169,26 @@ static void test_metadata_requests(void) {
         domain_spec_free(d);
         cover("metadata-vgpu");
 
+        /* an SR-IOV vGPU family request for a VF passed as a PCI hostdev */
+        CU_ASSERT_EQUAL(run_ctl(&r, 0, "xml", "metadata", "03:00.2", "--family", "intel-sriov", "--profile",
+                                "exec_quantum_ms=20,sched_priority=low", "--placement", "spread", NULL), 0);
+        CU_ASSERT_EQUAL(run_ctl(&hd, 0, "xml", "pci", "03:00.2", NULL), 0);
+        _cleanup_free_ char *z = wrap(hd.out, r.out);
+        validates("metadata-vf", z);
+        d = hook_parse(z);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+        CU_ASSERT_EQUAL_FATAL(d->n_vf_requests, 1);
+        CU_ASSERT_STRING_EQUAL(d->vf_requests[0].bdf, "0000:03:00.2");
+        CU_ASSERT_STRING_EQUAL(d->vf_requests[0].family, "intel-sriov");
+        CU_ASSERT_STRING_EQUAL(d->vf_requests[0].profile, "exec_quantum_ms=20,sched_priority=low");
+        CU_ASSERT_EQUAL(d->vf_requests[0].placement, PLACEMENT_SPREAD);
+        domain_spec_free(d);
+        cover("metadata-vf");
+        CU_ASSERT_EQUAL(run_ctl(&r, 2, "xml", "metadata", "03:00.2", "--family", "intel-sriov", "--type", "x", NULL), 2);
+        CU_ASSERT_EQUAL(run_ctl(&r, 2, "xml", "metadata", "03:00.2", "--profile", "a=1", NULL), 2);
+        CU_ASSERT_EQUAL(run_ctl(&r, 1, "xml", "metadata", "03:00.2", "--family", "intel-sriov", "--placement", "x", NULL), 1);
+        CU_ASSERT_PTR_NOT_NULL(strstr(r.err, "placement 'x' is unknown"));
+
         CU_ASSERT_EQUAL(run_ctl(&r, 2, "xml", "metadata", MDEV, NULL), 2); /* --type missing */
         CU_ASSERT_EQUAL(run_ctl(&r, 1, "xml", "metadata", MDEV, "--type", "nvidia-300", "--param", "a=b,c", NULL), 1);
         CU_ASSERT_PTR_NOT_NULL(strstr(r.err, "','"));
@@ -220,11 +240,11 @@ static void test_domain_templates(void) {
 static void test_list_json(void) {
         struct run r = { 0 };
         CU_ASSERT_EQUAL(run_ctl(&r, 0, "xml", "list", NULL), 0);
-        CU_ASSERT_EQUAL(count_lines(r.out, "gpuhookctl xml "), 5);
+        CU_ASSERT_EQUAL(count_lines(r.out, "gpuhookctl xml "), 6);
         CU_ASSERT_EQUAL(run_ctl(&r, 0, "xml", "list", "--json", NULL), 0);
         struct json_object *o = json_parse(r.out);
         CU_ASSERT_PTR_NOT_NULL_FATAL(o);
-        CU_ASSERT_EQUAL(json_object_array_length(o), 9); /* 5 kinds + 4 domain styles */
+        CU_ASSERT_EQUAL(json_object_array_length(o), 10); /* 6 kinds + 4 domain styles */
         json_object_put(o);
         run_free(&r);
 }

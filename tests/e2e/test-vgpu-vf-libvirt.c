@@ -57,7 +57,7 @@ static void test_old_libvirt_refused_with_the_version_it_needs(void) {
                 "virsh define /tmp/vf1.xml >/dev/null || exit 1\n"
                 "echo \"== version $(virsh version --daemon | sed -n 's/^Running against daemon: *//p')\"\n"
                 "echo '== start'; virsh start vf1 2>&1; echo rc=$?\n"
-                "echo '== attach'; ctl attach vf1 vgpu-vf 0000:c1:00.5 --type 1159 --config 2>&1; echo rc=$?\n"
+                "echo '== attach'; ctl attach vf1 vgpu-vf 0000:c1:00.5 --type 1152 --config 2>&1; echo rc=$?\n"
                 "echo '== inactive'; virsh dumpxml --inactive vf1 | grep -c 'c1:00.5\\|0xc1.*0x5' ; exit 0\n",
                 xml);
         CU_ASSERT_EQUAL(with_libvirtd(t, script), 0);
@@ -70,7 +70,7 @@ static void test_old_libvirt_refused_with_the_version_it_needs(void) {
                 /* A libvirt that takes the VF: the hook sets the type (the start
                  * itself may still fail here: no VFIO for simulated devices). */
                 CU_ASSERT_PTR_NULL(strstr(out, "refuses it"));
-                CU_ASSERT_EQUAL(testhost_writes_matching(t, L40S_VF "/nvidia/current_vgpu_type \"1159\" 0"), 1);
+                CU_ASSERT_EQUAL(testhost_writes_matching(t, L40S_VF "/nvidia/current_vgpu_type \"1152\" 0"), 1);
         } else if (maj == 9 && min < 10) {
                 char want[96];
                 snprintf(want, sizeof(want), "libvirt %u.%u.%u refuses it", maj, min, mic);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* 32 domains prepared at the same moment on a host with exactly 24 vGPU
- * instances (tests/hosts/mdev-24: three T4s, nvidia-222 x8 each): exactly 24
+ * instances (tests/hosts/mdev-24: three T4s, nvidia-223 x8 each): exactly 24
  * succeed, no instance is handed out twice, no parent is overbooked (the
  * kernel never answers EUSERS), the 8 losers each get one clear line, and
  * releasing all 32 at once brings the host back to 8/8/8 with no ledger.
@@ -19,7 +19,7 @@
 
 #define N_DOMAINS 32
 #define N_INSTANCES 24
-#define TYPE "nvidia-222"
+#define TYPE "nvidia-223"
 static const char *const T4S[] = { "0000:3b:00.0", "0000:5e:00.0", "0000:d8:00.0" };
 
 static void dom_uuid(char buf[37], unsigned i) { snprintf(buf, 37, "d0d0d0d0-0000-4000-8000-%012x", i); }

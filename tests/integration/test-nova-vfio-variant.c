@@ -26,14 +26,14 @@ static const char *nova_vf_domain =
 static void test_nova_vendor_vfio_vf_left_on_its_driver(void) {
         struct testhost *t = testhost_new("l40s-vfio");
         /* the operator's step: NVIDIA L40S-8Q on the VF */
-        CU_ASSERT_EQUAL(testhost_sh(t, NULL, "printf 1159 > /sys/bus/pci/devices/" VF "/nvidia/current_vgpu_type"), 0);
+        CU_ASSERT_EQUAL(testhost_sh(t, NULL, "printf 1152 > /sys/bus/pci/devices/" VF "/nvidia/current_vgpu_type"), 0);
         CU_ASSERT_EQUAL(testhost_writes_matching(t, "/sys"), 1);
 
         CU_ASSERT_EQUAL(testhost_hook(t, nova_vf_domain, "instance-00000020", "prepare", "begin"), 0);
         _cleanup_free_ char *drv = testhost_pci_driver(t, VF);
         CU_ASSERT_STRING_EQUAL(drv, "nvidia");
         _cleanup_free_ char *type = testhost_read(t, "/sys/bus/pci/devices/" VF "/nvidia/current_vgpu_type");
-        CU_ASSERT_STRING_EQUAL(type ? type : "(none)", "1159");
+        CU_ASSERT_STRING_EQUAL(type ? type : "(none)", "1152");
         CU_ASSERT_EQUAL(testhost_writes_matching(t, "/sys"), 1); /* nothing but the operator's write */
 
         CU_ASSERT_EQUAL(testhost_hook(t, nova_vf_domain, "instance-00000020", "release", "end"), 0);

@@ -65,7 +65,7 @@ static void test_every_create_errno_explained_and_nothing_left(void) {
                 CU_ASSERT_EQUAL(testhost_hook(t, xml, "vm1", "prepare", "begin"), 1);
                 if (!strstr(t->err, cases[i].says))
                         fprintf(stderr, "\n%s: %s", cases[i].err, t->err);
-                CU_ASSERT_PTR_NOT_NULL(strstr(t->err, "cannot create vGPU type 1159 on VF " VF4));
+                CU_ASSERT_PTR_NOT_NULL(strstr(t->err, "cannot create vGPU type 1152 on VF " VF4));
                 CU_ASSERT_PTR_NOT_NULL(strstr(t->err, cases[i].says));
                 CU_ASSERT_TRUE(one_line(t->err));
                 _cleanup_free_ char *cur = current_type(t, VF4);
@@ -82,10 +82,10 @@ static void test_foreign_vgpu_on_the_card_refused_before_any_write(void) {
         setenv("GPUHOOK_TEST_LIBVIRT_VERSION", "10.0.0", 1);
         struct testhost *t = testhost_new("l40s-vfio");
         _cleanup_free_ char *xml = vgpu_vm("vm1", VF4, "NVIDIA L40S-8Q");
-        CU_ASSERT_EQUAL(testhost_sh(t, NULL, "printf 1157 > /sys/bus/pci/devices/%s/nvidia/current_vgpu_type", VF5), 0);
+        CU_ASSERT_EQUAL(testhost_sh(t, NULL, "printf 1150 > /sys/bus/pci/devices/%s/nvidia/current_vgpu_type", VF5), 0);
         CU_ASSERT_EQUAL(testhost_hook(t, xml, "vm1", "prepare", "begin"), 1);
         CU_ASSERT_PTR_NOT_NULL(strstr(t->err, "cannot be created on VF " VF4 " now"));
-        CU_ASSERT_PTR_NOT_NULL(strstr(t->err, "on its GPU VF " VF5 " has type 1157"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(t->err, "on its GPU VF " VF5 " has type 1150"));
         CU_ASSERT_EQUAL(testhost_writes_matching(t, VF4 "/nvidia/current_vgpu_type"), 0);
         testhost_free(t);
 }
@@ -116,7 +116,7 @@ static void test_release_refused_keeps_the_entry(void) {
         /* EIO is not retried: one write */
         CU_ASSERT_EQUAL(testhost_writes_matching(t, "current_vgpu_type \"0\" EIO"), 1);
         _cleanup_free_ char *cur = current_type(t, VF4);
-        CU_ASSERT_STRING_EQUAL(cur, "1159");
+        CU_ASSERT_STRING_EQUAL(cur, "1152");
         CU_ASSERT_TRUE(ledger_exists(t, '1')); /* kept for the next release or reconcile */
         testhost_free(t);
 }
@@ -127,8 +127,8 @@ static void test_equal_size_refusal_names_what_the_gpu_hosts(void) {
         _cleanup_free_ char *a = vgpu_vm("vm1", VF4, "NVIDIA L40S-8Q"), *b = vgpu_vm("vm2", VF5, "NVIDIA L40S-4Q");
         CU_ASSERT_EQUAL(testhost_hook(t, a, "vm1", "prepare", "begin"), 0);
         CU_ASSERT_EQUAL(testhost_hook(t, b, "vm2", "prepare", "begin"), 1);
-        CU_ASSERT_PTR_NOT_NULL(strstr(t->err, "type 'NVIDIA L40S-4Q' cannot be created on VF " VF5 " now; it can create: 1159 (NVIDIA L40S-8Q)"));
-        CU_ASSERT_PTR_NOT_NULL(strstr(t->err, "on its GPU VF " VF4 " has type 1159"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(t->err, "type 'NVIDIA L40S-4Q' cannot be created on VF " VF5 " now; it can create: 1152 (NVIDIA L40S-8Q)"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(t->err, "on its GPU VF " VF4 " has type 1152"));
         CU_ASSERT_PTR_NOT_NULL(strstr(t->err, "equal-size mode"));
         CU_ASSERT_TRUE(one_line(t->err));
         /* the same size fits */
@@ -146,8 +146,8 @@ static void test_mixed_size_gpu_hosts_two_sizes(void) {
         CU_ASSERT_EQUAL(testhost_hook(t, a, "vm1", "prepare", "begin"), 0);
         CU_ASSERT_EQUAL(testhost_hook(t, b, "vm2", "prepare", "begin"), 0);
         _cleanup_free_ char *c4 = current_type(t, VF4), *c5 = current_type(t, VF5);
-        CU_ASSERT_STRING_EQUAL(c4, "1159");
-        CU_ASSERT_STRING_EQUAL(c5, "1157");
+        CU_ASSERT_STRING_EQUAL(c4, "1152");
+        CU_ASSERT_STRING_EQUAL(c5, "1150");
         CU_ASSERT_EQUAL(testhost_hook(t, b, "vm2", "release", "end"), 0);
         CU_ASSERT_EQUAL(testhost_hook(t, a, "vm1", "release", "end"), 0);
         testhost_free(t);

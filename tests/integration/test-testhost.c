@@ -48,7 +48,7 @@ static void test_writes_outside_counts_others(void) {
         CU_ASSERT_EQUAL(testhost_sh(t, NULL,
                                     "printf 0000:b1:00.1 > /sys/bus/pci/drivers/snd_hda_intel/unbind; "
                                     "printf 8 > " DEVS "0000:17:00.0/sriov_numvfs; "
-                                    "printf 1157 > " DEVS "0000:ca:00.4/nvidia/current_vgpu_type; "
+                                    "printf 1150 > " DEVS "0000:ca:00.4/nvidia/current_vgpu_type; "
                                     "printf efi-framebuffer.0 > /sys/bus/platform/drivers/efi-framebuffer/unbind; "
                                     "printf '10de 24b0' > /sys/bus/pci/drivers/vfio-pci/new_id; "
                                     "printf 0000:31:00.1 > /sys/bus/pci/drivers/snd_hda_intel/unbind; true"),

@@ -69,8 +69,8 @@ static void test_nvidia_teardown_waits_for_holders(void) {
 
 static void test_nvidia_mdev_on_vf_placement_per_card(void) {
         struct testhost *t = testhost_new("a100-vf");
-        _cleanup_free_ char *a = mdev_vm("vm1", U1, NULL, "<gpuhook:mdev uuid='" U1 "' type='NVIDIA A100-4C'/>");
-        _cleanup_free_ char *b = mdev_vm("vm2", U2, NULL, "<gpuhook:mdev uuid='" U2 "' type='NVIDIA A100-8C'/>");
+        _cleanup_free_ char *a = mdev_vm("vm1", U1, NULL, "<gpuhook:mdev uuid='" U1 "' type='GRID A100-4C'/>");
+        _cleanup_free_ char *b = mdev_vm("vm2", U2, NULL, "<gpuhook:mdev uuid='" U2 "' type='GRID A100-8C'/>");
         CU_ASSERT_EQUAL(testhost_hook(t, a, "vm1", "prepare", "begin"), 0);
         _cleanup_free_ char *pa = testhost_mdev_parent(t, U1);
         CU_ASSERT_STRING_EQUAL(pa, "0000:41:00.4"); /* a VF of the first card */
@@ -91,15 +91,15 @@ static void test_nvidia_mdev_on_vf_spread_and_compact(void) {
         const char *u[] = { "d1d1d1d1-0000-4000-8000-000000000001", "d1d1d1d1-0000-4000-8000-000000000002" };
         _cleanup_free_ char *h0 = testhost_mdev_hostdev(u[0], NULL), *h1 = testhost_mdev_hostdev(u[1], NULL);
         _cleanup_free_ char *devs = strdup_printf("%s%s", h0, h1);
-        _cleanup_free_ char *spread = vm("vm3", devs, "<gpuhook:mdev uuid='d1d1d1d1-0000-4000-8000-000000000001' type='nvidia-471' placement='spread'/>"
-                                                      "<gpuhook:mdev uuid='d1d1d1d1-0000-4000-8000-000000000002' type='nvidia-471' placement='spread'/>");
+        _cleanup_free_ char *spread = vm("vm3", devs, "<gpuhook:mdev uuid='d1d1d1d1-0000-4000-8000-000000000001' type='nvidia-468' placement='spread'/>"
+                                                      "<gpuhook:mdev uuid='d1d1d1d1-0000-4000-8000-000000000002' type='nvidia-468' placement='spread'/>");
         CU_ASSERT_EQUAL(testhost_hook(t, spread, "vm3", "prepare", "begin"), 0);
         _cleanup_free_ char *p0 = testhost_mdev_parent(t, u[0]), *p1 = testhost_mdev_parent(t, u[1]);
         CU_ASSERT_NOT_EQUAL(strncmp(p0, p1, 8), 0); /* two cards */
         CU_ASSERT_EQUAL(testhost_hook(t, spread, "vm3", "release", "end"), 0);
 
-        _cleanup_free_ char *compact = vm("vm4", devs, "<gpuhook:mdev uuid='d1d1d1d1-0000-4000-8000-000000000001' type='nvidia-471'/>"
-                                                       "<gpuhook:mdev uuid='d1d1d1d1-0000-4000-8000-000000000002' type='nvidia-471'/>");
+        _cleanup_free_ char *compact = vm("vm4", devs, "<gpuhook:mdev uuid='d1d1d1d1-0000-4000-8000-000000000001' type='nvidia-468'/>"
+                                                       "<gpuhook:mdev uuid='d1d1d1d1-0000-4000-8000-000000000002' type='nvidia-468'/>");
         CU_ASSERT_EQUAL(testhost_hook(t, compact, "vm4", "prepare", "begin"), 0);
         _cleanup_free_ char *c0 = testhost_mdev_parent(t, u[0]), *c1 = testhost_mdev_parent(t, u[1]);
         CU_ASSERT_EQUAL(strncmp(c0, c1, 8), 0); /* one card, two of its VFs */
@@ -119,7 +119,7 @@ static void test_nvidia_vendor_vfio_vgpu_lifecycle(void) {
         if (t->status)
                 fprintf(stderr, "%s\n", t->err);
         _cleanup_free_ char *cur = testhost_read(t, "/sys/bus/pci/devices/" L40S_VF "/nvidia/current_vgpu_type");
-        CU_ASSERT_STRING_EQUAL(cur ? cur : "", "1159");
+        CU_ASSERT_STRING_EQUAL(cur ? cur : "", "1152");
         _cleanup_free_ char *drv = testhost_pci_driver(t, L40S_VF);
         CU_ASSERT_STRING_EQUAL(drv, "nvidia"); /* never rebound to vfio-pci */
         CU_ASSERT_EQUAL(testhost_writes_matching(t, L40S_VF "/driver_override"), 0);
@@ -134,21 +134,21 @@ static void test_nvidia_vendor_vfio_refusals(void) {
         struct testhost *t = testhost_new("l40s-vfio");
         _cleanup_free_ char *dev = testhost_pci_hostdev(L40S_VF, "no"), *managed = testhost_pci_hostdev(L40S_VF, "yes");
         /* somebody else's vGPU on the VF */
-        CU_ASSERT_EQUAL(testhost_sh(t, NULL, "printf 1157 > /sys/bus/pci/devices/%s/nvidia/current_vgpu_type", L40S_VF), 0);
-        _cleanup_free_ char *xml = vm("vm5", dev, "<gpuhook:vgpu address='" L40S_VF "' type='1159'/>");
+        CU_ASSERT_EQUAL(testhost_sh(t, NULL, "printf 1150 > /sys/bus/pci/devices/%s/nvidia/current_vgpu_type", L40S_VF), 0);
+        _cleanup_free_ char *xml = vm("vm5", dev, "<gpuhook:vgpu address='" L40S_VF "' type='1152'/>");
         CU_ASSERT_EQUAL(testhost_hook(t, xml, "vm5", "prepare", "begin"), 1);
-        CU_ASSERT_PTR_NOT_NULL(strstr(t->err, "VF " L40S_VF " already carries vGPU type 1157 that gpuhook did not create"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(t->err, "VF " L40S_VF " already carries vGPU type 1150 that gpuhook did not create"));
         /* release of this domain leaves the foreign vGPU alone */
         CU_ASSERT_EQUAL(testhost_hook(t, xml, "vm5", "release", "end"), 0);
         _cleanup_free_ char *cur = testhost_read(t, "/sys/bus/pci/devices/" L40S_VF "/nvidia/current_vgpu_type");
-        CU_ASSERT_STRING_EQUAL(cur ? cur : "", "1157");
+        CU_ASSERT_STRING_EQUAL(cur ? cur : "", "1150");
         /* homogeneous card: another size is not creatable now; the error lists what is */
         _cleanup_free_ char *dev5 = testhost_pci_hostdev("0000:c1:00.5", "no");
         _cleanup_free_ char *other = vm("vm6", dev5, "<gpuhook:vgpu address='0000:c1:00.5' type='NVIDIA L40S-8Q'/>");
         CU_ASSERT_EQUAL(testhost_hook(t, other, "vm6", "prepare", "begin"), 1);
-        CU_ASSERT_PTR_NOT_NULL(strstr(t->err, "cannot be created on VF 0000:c1:00.5 now; it can create: 1157 (NVIDIA L40S-4Q)"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(t->err, "cannot be created on VF 0000:c1:00.5 now; it can create: 1150 (NVIDIA L40S-4Q)"));
         /* managed='yes' would send the VF to vfio-pci */
-        _cleanup_free_ char *bad = vm("vm7", managed, "<gpuhook:vgpu address='" L40S_VF "' type='1159'/>");
+        _cleanup_free_ char *bad = vm("vm7", managed, "<gpuhook:vgpu address='" L40S_VF "' type='1152'/>");
         CU_ASSERT_EQUAL(testhost_hook(t, bad, "vm7", "prepare", "begin"), 1);
         CU_ASSERT_PTR_NOT_NULL(strstr(t->err, "is managed='yes'"));
         testhost_free(t);
@@ -182,7 +182,7 @@ static void test_type_by_name_on_every_nvidia_generation(void) {
         static const struct {
                 const char *host, *type;
         } gens[] = {
-                { "v100", "GRID V100-8C" }, { "t4", "GRID T4-1B" }, { "a100-vf", "NVIDIA A100-4C" }, { "a10x2", "NVIDIA A10-4Q" },
+                { "v100", "GRID V100-8C" }, { "t4", "GRID T4-1B" }, { "a100-vf", "GRID A100-4C" }, { "a10x2", "NVIDIA A10-4Q" },
         };
         for (size_t i = 0; i < ELEMENTSOF(gens); i++) {
                 struct testhost *t = testhost_new(gens[i].host);

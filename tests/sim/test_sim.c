@@ -431,14 +431,14 @@ static void test_concurrent_24(void) {
         const char *parents[32], *types[32];
         for (int i = 0; i < 32; i++) {
                 parents[i] = gpus[i % 3];
-                types[i] = "nvidia-222";
+                types[i] = "nvidia-223";
         }
         /* 32 racing write(2)s for 24 instances over three parents */
         int ok = concurrent_starts(h, 32, parents, types, false, NULL);
         CU_ASSERT_EQUAL(ok, 24);
         CU_ASSERT_EQUAL(count_dir(h, "/sys/bus/mdev/devices"), 24);
         for (int i = 0; i < 3; i++) {
-                char *p = xprintf("/sys/class/mdev_bus/%s/mdev_supported_types/nvidia-222/devices", gpus[i]);
+                char *p = xprintf("/sys/class/mdev_bus/%s/mdev_supported_types/nvidia-223/devices", gpus[i]);
                 CU_ASSERT_EQUAL(count_dir(h, p), 8);
                 free(p);
         }
@@ -705,26 +705,33 @@ static void test_intel_gvtg(void) {
         char *d = read_file(p);
         free(p);
         CU_ASSERT_PTR_NOT_NULL_FATAL(d);
-        CU_ASSERT_STRING_EQUAL(d, "low_gm_size: 64MB\nhigh_gm_size: 384MB\nfence: 4\nresolution: 1920x1200\nweight: 2\n");
+        /* intel_vgpu_configs[]: V5_8 is GVT_EDID_1024_768 */
+        CU_ASSERT_STRING_EQUAL(d, "low_gm_size: 64MB\nhigh_gm_size: 384MB\nfence: 4\nresolution: 1024x768\nweight: 2\n");
         free(d);
-        CU_ASSERT_EQUAL(avail(h, GVTG, "i915-GVTg_V5_8"), 8);
+        /* intel_vgpu_get_available() = min(low GM, high GM, fences) per type;
+         * aperture 1 GB, GGTT 4 GB: 896 MB low, 2688 MB high, 28 fences */
+        CU_ASSERT_EQUAL(avail(h, GVTG, "i915-GVTg_V5_8"), 7); /* the fences: 28 / 4 */
+        CU_ASSERT_EQUAL(avail(h, GVTG, "i915-GVTg_V5_4"), 5); /* high GM: 2688 / 512 */
+        CU_ASSERT_EQUAL(avail(h, GVTG, "i915-GVTg_V5_2"), 2);
+        CU_ASSERT_EQUAL(avail(h, GVTG, "i915-GVTg_V5_1"), 1);
         mdevctl_start(h, U1, "0000:00:02.0", "i915-GVTg_V5_4");
         CU_ASSERT_EQUAL(h->status, 0);
         CU_ASSERT_TRUE(exists(h, GVTG "/" U1 "/intel_vgpu"));
         CU_ASSERT_FALSE(exists(h, GVTG "/" U1 "/nvidia"));
-        /* one pool of low GM: 64/128/256/512 MB per type */
-        CU_ASSERT_EQUAL(avail(h, GVTG, "i915-GVTg_V5_8"), 6);
+        mdevctl_start(h, U2, "0000:00:02.0", "i915-GVTg_V5_8");
+        CU_ASSERT_EQUAL(h->status, 0);
+        /* V5_4 + V5_8 take 192 MB low, 896 MB high, 8 fences: 704 / 1792 / 20 left */
+        CU_ASSERT_EQUAL(avail(h, GVTG, "i915-GVTg_V5_8"), 4);
         CU_ASSERT_EQUAL(avail(h, GVTG, "i915-GVTg_V5_4"), 3);
         CU_ASSERT_EQUAL(avail(h, GVTG, "i915-GVTg_V5_2"), 1);
         CU_ASSERT_EQUAL(avail(h, GVTG, "i915-GVTg_V5_1"), 0);
-        CU_ASSERT_STRING_EQUAL(cwrite(h, GVTG "/mdev_supported_types/i915-GVTg_V5_1/create", U2), "ENOSPC");
-        mdevctl_start(h, U2, "0000:00:02.0", "i915-GVTg_V5_2");
-        CU_ASSERT_EQUAL(h->status, 0);
-        CU_ASSERT_EQUAL(avail(h, GVTG, "i915-GVTg_V5_8"), 2);
+        CU_ASSERT_STRING_EQUAL(cwrite(h, GVTG "/mdev_supported_types/i915-GVTg_V5_1/create", U3), "ENOSPC");
         CU_ASSERT_TRUE(exists(h, "/sys/kernel/iommu_groups/15/devices/" U1)); /* highest was 14 */
         CU_ASSERT_TRUE(exists(h, "/sys/kernel/iommu_groups/16/devices/" U2));
         mdevctl_stop(h, U1);
-        CU_ASSERT_EQUAL(avail(h, GVTG, "i915-GVTg_V5_8"), 4);
+        /* V5_8 alone: 832 MB low, 2304 MB high, 24 fences left */
+        CU_ASSERT_EQUAL(avail(h, GVTG, "i915-GVTg_V5_8"), 6);
+        CU_ASSERT_EQUAL(avail(h, GVTG, "i915-GVTg_V5_4"), 4);
         host_free(h);
 }
 
@@ -748,14 +755,14 @@ static void test_a10x2(void) {
                 free(u);
         }
         CU_ASSERT_EQUAL(avail(h, A10_0, "nvidia-593"), 0);
-        CU_ASSERT_EQUAL(avail(h, A10_0, "nvidia-601"), 0);
+        CU_ASSERT_EQUAL(avail(h, A10_0, "nvidia-610"), 0);
         CU_ASSERT_STRING_EQUAL(cwrite(h, A10_0 "/mdev_supported_types/nvidia-593/create", U1), "EUSERS");
         /* the other card is untouched; after a 4Q, 2Q reads 0 there too */
-        CU_ASSERT_EQUAL(avail(h, A10_1, "nvidia-592"), 12);
+        CU_ASSERT_EQUAL(avail(h, A10_1, "nvidia-591"), 12);
         CU_ASSERT_STRING_EQUAL(cwrite(h, A10_1 "/mdev_supported_types/nvidia-593/create", U1), "0");
         CU_ASSERT_EQUAL(avail(h, A10_1, "nvidia-593"), 5);
-        CU_ASSERT_EQUAL(avail(h, A10_1, "nvidia-592"), 0);
-        CU_ASSERT_STRING_EQUAL(cwrite(h, A10_1 "/mdev_supported_types/nvidia-592/create", U2), "EUSERS");
+        CU_ASSERT_EQUAL(avail(h, A10_1, "nvidia-591"), 0);
+        CU_ASSERT_STRING_EQUAL(cwrite(h, A10_1 "/mdev_supported_types/nvidia-591/create", U2), "EUSERS");
         CU_ASSERT_EQUAL(count_dir(h, "/sys/bus/mdev/devices"), 7);
         host_free(h);
 }
