@@ -95,13 +95,23 @@ int find_hostdev(const char *domxml, const struct device *dev, char **ret_xml) {
 
 int fetch_xml(virDomainPtr d, bool live, char **ret) { return virt_domain_xml(d, live, ret); }
 
-int edit_metadata(virDomainPtr d, bool live, const char *elem, const char *id, const char *add, char **ret_old,
-                         bool *ret_changed) {
+/* The metadata element that carries a KIND device's request, and its key:
+ * <gpuhook:mdev uuid=>, <gpuhook:vgpu address=> (an NVIDIA vGPU VF) and
+ * <gpuhook:vf address=> (a VF of a family, on vfio-pci). */
+static void request_element(enum dev_kind kind, const char **elem, const char **key) {
+        *elem = kind == DEV_MDEV ? "mdev" : kind == DEV_VF ? "vgpu" : "vf";
+        *key = kind == DEV_MDEV ? "uuid" : "address";
+}
+
+int edit_metadata(virDomainPtr d, bool live, enum dev_kind kind, const char *id, const char *add, char **ret_old,
+                  bool *ret_changed) {
         _cleanup_free_ char *old = NULL, *new = NULL;
+        const char *elem, *key;
         unsigned flags = scope_flags(live);
         int r = gh_metadata_get(d, flags, &old);
+        request_element(kind, &elem, &key);
         if (r >= 0)
-                r = gh_metadata_edit(old, elem, elem && (streq(elem, "vgpu") || streq(elem, "vf")) ? "address" : "uuid", id, add, &new);
+                r = gh_metadata_edit(old, elem, key, id, add, &new);
         if (r < 0)
                 return r;
         *ret_changed = !streq_ptr(old, new);

@@ -299,7 +299,7 @@ static int verb_attach_do(virDomainPtr d, const struct gpuhook_config *cfg, cons
         /* The request first: with it, the hook recreates the device at every start. */
         for (int live = 1; live >= 0 && r >= 0 && request; live--)
                 if (live ? sc.live : sc.config)
-                        r = edit_metadata(d, live, devs[0].kind == DEV_VF ? "vgpu" : devs[0].kind == DEV_PCI ? "vf" : "mdev", devs[0].id, request,
+                        r = edit_metadata(d, live, devs[0].kind, devs[0].id, request,
                                           &old_meta[live], &meta_changed[live]);
         /* Just-in-time preparation, the hook's sequence, into this domain's ledger. */
         if (r >= 0 && sc.live) {

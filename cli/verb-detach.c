@@ -170,7 +170,7 @@ static int detach_one(virDomainPtr d, const struct gpuhook_config *cfg, const ch
         for (int live = 1; live >= 0 && r >= 0; live--)
                 if (dev->attached[live ? 0 : 1]) {
                         bool changed;
-                        r = edit_metadata(d, live, dev->kind == DEV_MDEV ? "mdev" : "vgpu", dev->id, NULL, NULL, &changed);
+                        r = edit_metadata(d, live, dev->kind, dev->id, NULL, NULL, &changed);
                 }
         /* Release when the VM no longer uses it: unplugged live, or not running. */
         int active = virDomainIsActive(d);

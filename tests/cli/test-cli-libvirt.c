@@ -296,10 +296,14 @@ static void test_vf_family_attach_refuse_repick(void) {
                          "echo '== after'; virsh dumpxml --inactive vfb\n"
                          "echo '== again'; ctl repick vfb; echo rc=$?\n"
                          "echo '== status'; ctl status\n"
+                         "echo '== detach'; ctl detach vfb 0000:03:00.2; echo rc=$?; virsh dumpxml --inactive vfb | grep -c 'gpuhook:vf'\n"
                          "hook vfa release end - < $W/a2.xml\n");
         _cleanup_free_ char *attach = section("attach"), *start = section("start"), *repick = section("repick"),
                             *after = section("after"), *again = section("again"), *status = section("status"),
-                            *migrate = section("migrate");
+                            *migrate = section("migrate"), *detach = section("detach");
+        /* the family request goes with the VF: no <gpuhook:vf> left to refuse the next start */
+        CU_ASSERT_PTR_NOT_NULL(strstr(detach, "Detached 0000:03:00.2 from domain 'vfb'"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(detach, "rc=0\n0\n"));
         /* the migrate filter's XML: libvirt defines it, with the free VF */
         CU_ASSERT_PTR_NOT_NULL(strstr(migrate, "rc=0\nDomain 'vfb' defined from"));
         CU_ASSERT_PTR_NOT_NULL(strstr(migrate, "\n1\n"));

@@ -3,19 +3,24 @@
 
 #include <CUnit/Basic.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct cunit_test {
         const char *name;
         void (*fn)(void);
 };
 
-/* Run SUITE's tests verbosely; exit status 1 if any assertion failed. */
+/* Run SUITE's tests verbosely; exit status 1 if any assertion failed.
+ * CUNIT_ONLY=TEXT in the environment runs only the tests whose name has
+ * TEXT, and a suite's "setup" (to rerun one case while working on it). */
 static inline int cunit_run(const char *suite, const struct cunit_test *tests, size_t n) {
+        const char *only = getenv("CUNIT_ONLY");
         if (CU_initialize_registry() != CUE_SUCCESS)
                 return 2;
         CU_pSuite s = CU_add_suite(suite, NULL, NULL);
         for (size_t i = 0; i < n; i++)
-                CU_add_test(s, tests[i].name, tests[i].fn);
+                if (!only || !*only || strstr(tests[i].name, only) || strcmp(tests[i].name, "setup") == 0)
+                        CU_add_test(s, tests[i].name, tests[i].fn);
         CU_basic_set_mode(CU_BRM_VERBOSE);
         CU_basic_run_tests();
         unsigned failures = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
