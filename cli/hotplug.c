@@ -95,23 +95,25 @@ int find_hostdev(const char *domxml, const struct device *dev, char **ret_xml) {
 
 int fetch_xml(virDomainPtr d, bool live, char **ret) { return virt_domain_xml(d, live, ret); }
 
-/* The metadata element that carries a KIND device's request, and its key:
- * <gpuhook:mdev uuid=>, <gpuhook:vgpu address=> (an NVIDIA vGPU VF) and
- * <gpuhook:vf address=> (a VF of a family, on vfio-pci). */
-static void request_element(enum dev_kind kind, const char **elem, const char **key) {
-        *elem = kind == DEV_MDEV ? "mdev" : kind == DEV_VF ? "vgpu" : "vf";
+/* The metadata elements that carry a KIND device's request, and their key:
+ * <gpuhook:mdev uuid=> for an mdev; for a PCI function (detach cannot tell
+ * which it was attached as) <gpuhook:vgpu address=> (an NVIDIA vGPU VF)
+ * and <gpuhook:vf address=> (a VF of a family, on vfio-pci). */
+static const char *const *request_elements(enum dev_kind kind, const char **key) {
+        static const char *const mdev[] = { "mdev", NULL }, *const pci[] = { "vgpu", "vf", NULL };
         *key = kind == DEV_MDEV ? "uuid" : "address";
+        return kind == DEV_MDEV ? mdev : pci;
 }
 
 int edit_metadata(virDomainPtr d, bool live, enum dev_kind kind, const char *id, const char *add, char **ret_old,
                   bool *ret_changed) {
         _cleanup_free_ char *old = NULL, *new = NULL;
-        const char *elem, *key;
+        const char *key;
+        const char *const *elems = request_elements(kind, &key);
         unsigned flags = scope_flags(live);
         int r = gh_metadata_get(d, flags, &old);
-        request_element(kind, &elem, &key);
         if (r >= 0)
-                r = gh_metadata_edit(old, elem, key, id, add, &new);
+                r = gh_metadata_edit(old, elems, key, id, add, &new);
         if (r < 0)
                 return r;
         *ret_changed = !streq_ptr(old, new);

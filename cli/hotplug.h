@@ -36,8 +36,7 @@ int resolve_scope(virDomainPtr d, struct scope *ret);
 int find_hostdev(const char *domxml, const struct device *dev, char **ret_xml);
 int fetch_xml(virDomainPtr d, bool live, char **ret);
 /* In one scope: drop gpuhook's request for ID (<mdev uuid=ID> for an mdev,
- * <vgpu address=ID> for an NVIDIA vGPU VF, <vf address=ID> for a PCI
- * function, which has none unless it was attached as a family's VF) and add the children of
+ * <vgpu address=ID> and <vf address=ID> for a PCI function) and add the children of
  * ADD (a rendered <gpuhook:devices>, may be NULL). The previous text in
  * *ret_old (if non-NULL); *ret_changed says whether anything was written. */
 int edit_metadata(virDomainPtr d, bool live, enum dev_kind kind, const char *id, const char *add, char **ret_old,

@@ -51,7 +51,15 @@ static void strip_ns(xmlNodePtr n) {
         }
 }
 
-int gh_metadata_edit(const char *old, const char *elem, const char *attr, const char *value, const char *add, char **ret) {
+static bool name_in(xmlNodePtr n, const char *const *names) {
+        for (; names && *names; names++)
+                if (xml_name_is(n, *names))
+                        return true;
+        return false;
+}
+
+int gh_metadata_edit(const char *old, const char *const *elems, const char *attr, const char *value, const char *add,
+                     char **ret) {
         _cleanup_xmldoc_ xmlDocPtr doc = NULL, add_doc = NULL;
         const char *err = NULL;
         xmlNodePtr root;
@@ -72,10 +80,10 @@ int gh_metadata_edit(const char *old, const char *elem, const char *attr, const 
         if (!root)
                 return -ENOMEM;
         strip_ns(root);
-        if (elem)
+        if (elems)
                 for (xmlNodePtr c = root->children, next; c; c = next) {
                         next = c->next;
-                        if (c->type != XML_ELEMENT_NODE || !xml_name_is(c, elem))
+                        if (c->type != XML_ELEMENT_NODE || !name_in(c, elems))
                                 continue;
                         _cleanup_free_ char *v = xml_prop(c, attr);
                         if (v && !strcasecmp(v, value)) {

@@ -15,10 +15,12 @@ int gh_metadata_get(virDomainPtr d, unsigned scope, char **ret);
 /* Replace it (XML NULL: remove it). */
 int gh_metadata_set(virDomainPtr d, unsigned scope, const char *xml);
 
-/* OLD (may be NULL) without the children <ELEM ATTR='VALUE'> (ELEM NULL:
- * none removed), plus the children of ADD (a rendered <gpuhook:devices>,
- * may be NULL). *ret is NULL when no child is left. */
-int gh_metadata_edit(const char *old, const char *elem, const char *attr, const char *value, const char *add, char **ret);
+/* OLD (may be NULL) without the children <ELEM ATTR='VALUE'> for each ELEM
+ * of ELEMS (NULL-terminated; NULL: none removed), plus the children of ADD
+ * (a rendered <gpuhook:devices>, may be NULL). *ret is NULL when no child
+ * is left. */
+int gh_metadata_edit(const char *old, const char *const *elems, const char *attr, const char *value, const char *add,
+                     char **ret);
 
 struct mdev_spec;
 /* The vendor driver of every parent on this host that offers M's type (only
