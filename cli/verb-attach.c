@@ -85,7 +85,7 @@ static int build_devices(const char *kind, char **args, struct device **ret, siz
                         return -ENOMEM;
                 n = 1;
                 v[0].kind = DEV_PCI;
-                r = cli_vf_pick(args[0], arg.profile, arg.placement, NULL, NULL, bdf);
+                r = cli_vf_pick(args[0], arg.profile, arg.placement, bdf);
                 if (r >= 0)
                         r = parse_bdf(bdf, &v[0].addr, v[0].id);
                 if (r >= 0)

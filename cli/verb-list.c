@@ -41,7 +41,7 @@ int verb_list(int argc, char **argv) {
                 return ctl_fail(NULL, "out of memory");
         }
         _cleanup_vf_pool_ struct vf_pool pool = { 0 };
-        if (cli_vf_pool(&pool) < 0)
+        if (cli_vf_pool(&l, &pool) < 0)
                 log_failure_clear();
         for (size_t i = 0; i < l.n && r >= 0; i++) {
                 const struct pci_device *d = &l.devs[i];

@@ -17,7 +17,7 @@ int verb_repick(int argc, char **argv) {
         _cleanup_virdomain_ virDomainPtr d = NULL;
         _cleanup_domain_spec_ struct domain_spec *spec = NULL;
         _cleanup_free_ char *xml = NULL, *moved = NULL;
-        _cleanup_free_ struct vf_move *moves = NULL;
+        _cleanup_free_ struct hostdev_move *moves = NULL;
         size_t n = 0;
         int r;
 
@@ -34,15 +34,7 @@ int verb_repick(int argc, char **argv) {
                 return ctl_fail("render one with `gpuhookctl xml metadata BDF --family F`, or attach with `gpuhookctl attach DOMAIN vf FAMILY`",
                                 "domain '%s' has no <gpuhook:vf> request in its metadata, so gpuhook does not choose its VFs", argv[0]);
         if (r >= 0)
-                r = jit_vf_moves(cfg, spec, &moves, &n);
-        if (r >= 0 && n > 0) {
-                _cleanup_free_ const char **from = calloc(n, sizeof(char *)), **to = calloc(n, sizeof(char *));
-                if (!from || !to)
-                        return ctl_fail(NULL, "out of memory");
-                for (size_t i = 0; i < n; i++)
-                        from[i] = moves[i].from, to[i] = moves[i].to;
-                r = domain_xml_move_hostdevs(xml, strlen(xml), from, to, n, &moved);
-        }
+                r = jit_vf_moves(cfg, spec, xml, strlen(xml), &moves, &n, &moved);
         if (r >= 0 && n > 0 && !arg.dry_run) {
                 virDomainPtr nd = virDomainDefineXML(conn, moved);
                 if (!nd)

@@ -379,7 +379,7 @@ int verb_status(int argc, char **argv) {
         /* SR-IOV vGPU families: which VF is whose, what is free */
         _cleanup_vf_pool_ struct vf_pool pool = { 0 };
         struct json_object *jvfs = json_object_new_array();
-        if (r >= 0 && cli_vf_pool(&pool) < 0)
+        if (r >= 0 && cli_vf_pool(NULL, &pool) < 0)
                 log_failure_clear(); /* shown by `types`; status stays about the ledgers */
         for (size_t i = 0; i < pool.n; i++)
                 json_object_array_add(jvfs, vf_pf_json(&pool.pfs[i]));

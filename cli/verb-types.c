@@ -129,21 +129,18 @@ static struct vf_type_count *count_for(struct vf_type_count **v, size_t *n, unsi
 }
 
 /* SR-IOV vGPU: group the VFs that expose creatable_vgpu_types by PF. */
-static int sriov_types(struct table *t, struct json_object *arr, size_t *count, bool *ret_any) {
-        struct pci_list l = { 0 };
-        int r = pci_list_load(&l);
-        if (r < 0)
-                return ctl_fail("is /sys mounted? run as root", "cannot enumerate PCI devices through udev: %s", strerror(-r));
-        for (size_t i = 0; i < l.n && r >= 0; i++) {
-                const struct pci_device *pf = &l.devs[i];
+static int sriov_types(const struct pci_list *l, struct table *t, struct json_object *arr, size_t *count, bool *ret_any) {
+        int r = 0;
+        for (size_t i = 0; i < l->n && r >= 0; i++) {
+                const struct pci_device *pf = &l->devs[i];
                 struct vf_type_count *counts = NULL;
                 size_t n_counts = 0;
                 unsigned n_vfs = 0, free_vfs = 0;
                 bool any = false;
                 if (!pf->sriov_totalvfs)
                         continue;
-                for (size_t k = 0; k < l.n && r >= 0; k++) {
-                        const struct pci_device *vf = &l.devs[k];
+                for (size_t k = 0; k < l->n && r >= 0; k++) {
+                        const struct pci_device *vf = &l->devs[k];
                         struct vgpu_type *types = NULL;
                         size_t n_types = 0;
                         unsigned current = 0;
@@ -203,15 +200,14 @@ static int sriov_types(struct table *t, struct json_object *arr, size_t *count, 
                 }
                 free(counts);
         }
-        pci_list_free(&l);
         return r < 0 ? ctl_fail(NULL, "out of memory") : 0;
 }
 
 /* Intel SR-IOV and AMD MxGPU: a PF's VFs are its instances (one type per
  * family; the profile is the PF driver's, when it shows one). */
-static int vf_family_types(struct table *t, struct json_object *arr, size_t *count) {
+static int vf_family_types(const struct pci_list *l, struct table *t, struct json_object *arr, size_t *count) {
         _cleanup_vf_pool_ struct vf_pool pool = { 0 };
-        int r = cli_vf_pool(&pool);
+        int r = cli_vf_pool(l, &pool);
         if (r < 0)
                 return ctl_fail_recorded(r, "cannot list the SR-IOV vGPU VFs");
         for (size_t i = 0; i < pool.n && r >= 0; i++) {
@@ -242,10 +238,15 @@ int verb_types(int argc, char **argv) {
         if (!t || !mdev || !sriov || !vf)
                 return ctl_fail(NULL, "out of memory");
         r = mdev_types(t, mdev, &count);
+        /* One PCI list for the SR-IOV rows: NVIDIA's vGPU VFs and the families' VFs. */
+        struct pci_list l = { 0 };
+        if (r == 0 && (r = pci_list_load(&l)) < 0)
+                r = ctl_fail("is /sys mounted? run as root", "cannot enumerate PCI devices through udev: %s", strerror(-r));
         if (r == 0)
-                r = sriov_types(t, sriov, &count, &vendor_vfio);
+                r = sriov_types(&l, t, sriov, &count, &vendor_vfio);
         if (r == 0)
-                r = vf_family_types(t, vf, &count);
+                r = vf_family_types(&l, t, vf, &count);
+        pci_list_free(&l);
         /* The vendor-VFIO types are usable only on a libvirt that accepts the
          * VF unmanaged on the nvidia driver (libvirt-vfio.h). */
         unsigned long lv = vendor_vfio ? virt_libvirt_version() : 0;

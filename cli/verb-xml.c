@@ -160,7 +160,7 @@ int verb_xml(int argc, char **argv) {
         } else if (streq(k->name, "vf")) {
                 char bdf[PCI_ADDR_LEN + 1];
                 struct pci_addr a;
-                r = cli_vf_pick(argv[1], arg.profile, arg.placement, NULL, NULL, bdf);
+                r = cli_vf_pick(argv[1], arg.profile, arg.placement, bdf);
                 if (r >= 0)
                         r = pci_addr_parse(bdf, &a);
                 if (r >= 0)

@@ -6,7 +6,7 @@
 #include "vf-family.h"
 #include "vf-pool.h"
 
-int cli_vf_pool(struct vf_pool *ret) {
+int cli_vf_pool(const struct pci_list *l, struct vf_pool *ret) {
         const struct gpuhook_config *cfg;
         _cleanup_owners_ struct owners *owners = NULL;
         int r = ctl_config(&cfg);
@@ -16,7 +16,7 @@ int cli_vf_pool(struct vf_pool *ret) {
                 log_failure_clear();
                 ctl_warn("cannot read gpuhook's owner record in %s (run as root to see which domain holds a VF)", cfg->state_dir);
         }
-        r = vf_pool_load_host(owners, ret);
+        r = l ? vf_pool_load(l, owners, ret) : vf_pool_load_host(owners, ret);
         if (r < 0)
                 return log_fail(r, "cannot read the SR-IOV GPUs of this host: %s; is /sys mounted?", strerror(-r));
         return 0;
@@ -39,8 +39,7 @@ int cli_vf_check(const char *family, const char *profile, const char *placement)
         return 0;
 }
 
-int cli_vf_pick(const char *family, const char *profile, const char *placement, const struct nodeset *numa,
-                const struct strset *taken, char bdf[PCI_ADDR_LEN + 1]) {
+int cli_vf_pick(const char *family, const char *profile, const char *placement, char bdf[PCI_ADDR_LEN + 1]) {
         const struct gpuhook_config *cfg;
         _cleanup_vf_pool_ struct vf_pool pool = { 0 };
         struct strbuf why = { 0 };
@@ -51,9 +50,9 @@ int cli_vf_pick(const char *family, const char *profile, const char *placement, 
         if ((r = cli_vf_check(family, profile, placement)) < 0 || (r = ctl_config(&cfg)) < 0)
                 return r;
         int policy = placement ? placement_policy_from_string(placement) : (int)cfg->placement;
-        if ((r = cli_vf_pool(&pool)) < 0)
+        if ((r = cli_vf_pool(NULL, &pool)) < 0)
                 return r;
-        struct vf_want w = { .family = family, .profile = profile, .policy = policy, .numa = numa, .taken = taken };
+        struct vf_want w = { .family = family, .profile = profile, .policy = policy };
         r = vf_pick(&pool, &w, &pf, &vf, &why);
         if (r < 0)
                 r = log_fail(r, "%s", strbuf_str(&why));

@@ -35,12 +35,11 @@ bool jit_match_all(const struct ledger_entry *e, void *userdata);
 
 /* <gpuhook:vf> hostdevs whose VF is taken here (or absent, or not of the
  * family): the free VF of the family each moves to, by the placement
- * policy (lib/vf-pick.h). 0 with none to move; a negative errno, recorded
- * (log_fail), when a VF is taken and no other is free. */
-struct vf_move {
-        char from[PCI_ADDR_LEN + 1], to[PCI_ADDR_LEN + 1];
-};
-int jit_vf_moves(const struct gpuhook_config *cfg, const struct domain_spec *d, struct vf_move **ret, size_t *ret_n);
+ * policy (lib/vf-pick.h), and XML (D's, LEN bytes) with them moved, NULL
+ * with none to move. 0, or a negative errno, recorded (log_fail), when a
+ * VF is taken and no other is free. */
+int jit_vf_moves(const struct gpuhook_config *cfg, const struct domain_spec *d, const char *xml, size_t len,
+                 struct hostdev_move **ret, size_t *ret_n, char **ret_xml);
 
 /* Crash-injection points for the fault tests: in a test build
  * (-Dtest_hooks=true), when $GPUHOOK_FAULT_KILL_AT names STEP, the process

@@ -73,6 +73,36 @@ static int taken_init(const struct domain_spec *d, struct strset *taken) {
         return r < 0 ? r : 0;
 }
 
+/* Whether REQ's VF can go to D: 0 it can; 1 it cannot (why in WHAT) and
+ * placement gives TO instead; a negative errno, recorded, when no VF of the
+ * family is free either. */
+static int resolve(const struct gpuhook_config *cfg, const struct vf_pool *pool, const struct owners *owners,
+                   const struct domain_spec *d, const struct vf_request *req, const struct strset *taken, char what[static 256],
+                   char to[static PCI_ADDR_LEN + 1]) {
+        char other[512];
+        vf_problem(pool, owners, d, req, what, 256);
+        if (!*what)
+                return 0;
+        int r = suggest(cfg, pool, d, req, taken, other, sizeof(other));
+        if (r < 0)
+                return log_fail(r, "VF %s %s, and %s; stop a VM that uses one of them, or give the GPU more VFs", req->bdf, what, other);
+        snprintf(to, PCI_ADDR_LEN + 1, "%s", other);
+        return 1;
+}
+
+static int check_request(const struct domain_spec *d, const struct vf_request *req) {
+        bool listed = false;
+        for (size_t k = 0; k < d->n_pcis; k++)
+                listed = listed || streq(d->pcis[k].bdf, req->bdf);
+        if (!listed)
+                return log_fail(-EINVAL, "<gpuhook:vf address='%s'> names no <hostdev type='pci'> of this domain; add the VF as a PCI hostdev (gpuhookctl xml vf %s renders both)",
+                                req->bdf, req->family);
+        if (!sriov_driver_of_family(req->family))
+                return log_fail(-EINVAL, "<gpuhook:vf address='%s'> family '%s' is unknown; use one of: %s", req->bdf, req->family,
+                                sriov_families());
+        return 0;
+}
+
 int jit_check_vfs(struct jit_state *s) {
         const struct domain_spec *d = s->domain;
         _cleanup_owners_ struct owners *owners = NULL;
@@ -87,45 +117,32 @@ int jit_check_vfs(struct jit_state *s) {
                 r = taken_init(d, &taken);
         for (size_t i = 0; r >= 0 && i < d->n_vf_requests; i++) {
                 const struct vf_request *req = &d->vf_requests[i];
-                char what[256], other[512];
-                bool listed = false;
-                for (size_t k = 0; k < d->n_pcis; k++)
-                        listed = listed || streq(d->pcis[k].bdf, req->bdf);
-                if (!listed) {
-                        r = log_fail(-EINVAL, "<gpuhook:vf address='%s'> names no <hostdev type='pci'> of this domain; add the VF as a PCI hostdev (gpuhookctl xml vf %s renders both)",
-                                     req->bdf, req->family);
+                char what[256], to[PCI_ADDR_LEN + 1];
+                if ((r = check_request(d, req)) < 0)
                         break;
-                }
-                if (!sriov_driver_of_family(req->family)) {
-                        r = log_fail(-EINVAL, "<gpuhook:vf address='%s'> family '%s' is unknown; use one of: %s", req->bdf,
-                                     req->family, sriov_families());
-                        break;
-                }
-                vf_problem(&pool, owners, d, req, what, sizeof(what));
-                if (!*what)
-                        continue;
-                if (suggest(s->cfg, &pool, d, req, &taken, other, sizeof(other)) >= 0)
+                r = resolve(s->cfg, &pool, owners, d, req, &taken, what, to);
+                if (r > 0)
                         r = log_fail(-EBUSY, "VF %s %s; %s VF %s is free (%s placement): run `gpuhookctl repick %s` to move the domain there, then start it again",
-                                     req->bdf, what, req->family, other, placement_policy_to_string(policy_of(s->cfg, req)),
-                                     d->name);
-                else
-                        r = log_fail(-EBUSY, "VF %s %s, and %s; stop a VM that uses one of them, or give the GPU more VFs", req->bdf,
-                                     what, other);
+                                     req->bdf, what, req->family, to, placement_policy_to_string(policy_of(s->cfg, req)), d->name);
+                else if (r < 0)
+                        r = -EBUSY;
         }
         strset_free(&taken);
-        return r;
+        return r < 0 ? r : 0;
 }
 
-int jit_vf_moves(const struct gpuhook_config *cfg, const struct domain_spec *d, struct vf_move **ret, size_t *ret_n) {
+int jit_vf_moves(const struct gpuhook_config *cfg, const struct domain_spec *d, const char *xml, size_t len,
+                 struct hostdev_move **ret, size_t *ret_n, char **ret_xml) {
         _cleanup_owners_ struct owners *owners = NULL;
         _cleanup_vf_pool_ struct vf_pool pool = { 0 };
+        _cleanup_free_ struct hostdev_move *moves = NULL;
         struct strset taken = { 0 };
-        struct vf_move *moves = NULL;
         size_t n = 0;
         int r;
 
         *ret = NULL;
         *ret_n = 0;
+        *ret_xml = NULL;
         if (d->n_vf_requests == 0)
                 return 0;
         r = load(cfg, &owners, &pool);
@@ -133,22 +150,16 @@ int jit_vf_moves(const struct gpuhook_config *cfg, const struct domain_spec *d, 
                 r = taken_init(d, &taken);
         for (size_t i = 0; r >= 0 && i < d->n_vf_requests; i++) {
                 const struct vf_request *req = &d->vf_requests[i];
-                char what[256], to[512];
-                vf_problem(&pool, owners, d, req, what, sizeof(what));
-                if (!*what)
+                char what[256], to[PCI_ADDR_LEN + 1];
+                if ((r = resolve(cfg, &pool, owners, d, req, &taken, what, to)) <= 0)
                         continue;
-                r = suggest(cfg, &pool, d, req, &taken, to, sizeof(to));
-                if (r < 0) {
-                        r = log_fail(r, "VF %s %s, and %s; stop a VM that uses one of them, or give the GPU more VFs", req->bdf, what, to);
-                        break;
-                }
-                struct vf_move *nm = reallocarray(moves, n + 1, sizeof(*nm));
+                struct hostdev_move *nm = reallocarray(moves, n + 1, sizeof(*nm));
                 if (!nm) {
                         r = -ENOMEM;
                         break;
                 }
                 moves = nm;
-                moves[n] = (struct vf_move){ 0 };
+                moves[n] = (struct hostdev_move){ 0 };
                 snprintf(moves[n].from, sizeof(moves[n].from), "%s", req->bdf);
                 snprintf(moves[n].to, sizeof(moves[n].to), "%s", to);
                 log_info("VF %s %s: moving the hostdev to %s VF %s", req->bdf, what, req->family, to);
@@ -156,11 +167,11 @@ int jit_vf_moves(const struct gpuhook_config *cfg, const struct domain_spec *d, 
                 n++;
         }
         strset_free(&taken);
-        if (r < 0) {
-                free(moves);
+        if (r >= 0 && n > 0)
+                r = domain_xml_move_hostdevs(xml, len, moves, n, ret_xml);
+        if (r < 0)
                 return r;
-        }
-        *ret = moves;
+        *ret = TAKE_PTR(moves);
         *ret_n = n;
         return 0;
 }

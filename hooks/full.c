@@ -57,21 +57,11 @@ static int config_refuse_prepare(const struct gpuhook_config *cfg) {
 /* The XML with D's taken <gpuhook:vf> hostdevs moved to free VFs, on
  * stdout; nothing when none moves. */
 static int move_vfs(const struct gpuhook_config *cfg, const struct domain_spec *d, const char *xml, size_t len) {
-        _cleanup_free_ struct vf_move *moves = NULL;
+        _cleanup_free_ struct hostdev_move *moves = NULL;
         _cleanup_free_ char *out = NULL;
         size_t n = 0;
-        int r = jit_vf_moves(cfg, d, &moves, &n);
+        int r = jit_vf_moves(cfg, d, xml, len, &moves, &n, &out);
         if (r < 0 || n == 0)
-                return r;
-        _cleanup_free_ const char **from = calloc(n, sizeof(char *)), **to = calloc(n, sizeof(char *));
-        if (!from || !to)
-                return -ENOMEM;
-        for (size_t i = 0; i < n; i++) {
-                from[i] = moves[i].from;
-                to[i] = moves[i].to;
-        }
-        r = domain_xml_move_hostdevs(xml, len, from, to, n, &out);
-        if (r < 0)
                 return r;
         if (fputs(out, stdout) < 0 || fflush(stdout) != 0)
                 return log_fail(-EIO, "cannot hand the changed domain XML back to libvirt: %m");

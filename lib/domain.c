@@ -673,8 +673,7 @@ static int move_hostdev(xmlNodePtr root, const char *from, const char *to) {
         return moved ? 0 : -ENOENT;
 }
 
-int domain_xml_move_hostdevs(const char *xml, size_t len, const char *const *from, const char *const *to, size_t n,
-                             char **ret) {
+int domain_xml_move_hostdevs(const char *xml, size_t len, const struct hostdev_move *moves, size_t n, char **ret) {
         _cleanup_xmldoc_ xmlDocPtr doc = NULL;
         const char *err = NULL;
         xmlChar *out = NULL;
@@ -685,8 +684,9 @@ int domain_xml_move_hostdevs(const char *xml, size_t len, const char *const *fro
                 return log_fail(r, "cannot parse the domain XML: %s; pass libvirt's domain XML on stdin", err);
         xmlNodePtr root = xmlDocGetRootElement(doc);
         for (size_t i = 0; i < n; i++)
-                if ((r = move_hostdev(root, from[i], to[i])) < 0)
-                        return r == -ENOENT ? log_fail(r, "the domain XML has no <hostdev type='pci'> at %s to move to %s", from[i], to[i])
+                if ((r = move_hostdev(root, moves[i].from, moves[i].to)) < 0)
+                        return r == -ENOENT ? log_fail(r, "the domain XML has no <hostdev type='pci'> at %s to move to %s", moves[i].from,
+                                                       moves[i].to)
                                             : r;
         xmlDocDumpFormatMemoryEnc(doc, &out, &size, "UTF-8", 0);
         if (!out)

@@ -113,10 +113,13 @@ static inline void domain_spec_freep(struct domain_spec **d) { domain_spec_free(
 #define _cleanup_domain_spec_ _cleanup_(domain_spec_freep)
 
 const struct mdev_request *domain_find_request(const struct domain_spec *d, const char *uuid);
-/* XML with the PCI hostdev at each FROM[i] moved to TO[i] (its source
+/* A PCI hostdev to point at another host function. */
+struct hostdev_move {
+        char from[PCI_ADDR_LEN + 1], to[PCI_ADDR_LEN + 1];
+};
+/* XML with the PCI hostdev of each move pointed at its TO (its source
  * address and the gpuhook metadata naming it): what a migrate or restore
  * hook hands back to libvirt. The result is the whole <domain>. */
-int domain_xml_move_hostdevs(const char *xml, size_t len, const char *const *from, const char *const *to, size_t n,
-                             char **ret);
+int domain_xml_move_hostdevs(const char *xml, size_t len, const struct hostdev_move *moves, size_t n, char **ret);
 const struct vf_request *domain_find_vf(const struct domain_spec *d, const char *bdf);
 const struct vgpu_request *domain_find_vgpu(const struct domain_spec *d, const char *bdf);

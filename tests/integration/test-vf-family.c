@@ -155,6 +155,13 @@ static void test_taken_vf_refused_naming_owner_and_free_vf(void) {
         CU_ASSERT_PTR_NOT_NULL(strstr(t->err, "VF 0000:03:00.3 is held by domain 'vm-c', and no free VF of family 'intel-sriov'"));
         CU_ASSERT_PTR_NOT_NULL(strstr(t->err, "4 more only with its VFs off"));
         CU_ASSERT_STRING_EQUAL(t->out, "");
+        /* and a start of it is refused the same way, in one line, before anything changes */
+        int writes = testhost_writes_matching(t, "/sys");
+        CU_ASSERT_EQUAL(testhost_hook(t, d, "vm-d", "prepare", "begin"), 1);
+        CU_ASSERT_PTR_NOT_NULL(strstr(t->err, "VF 0000:03:00.3 is held by domain 'vm-c', and no free VF of family 'intel-sriov'"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(t->err, "; stop a VM that uses one of them, or give the GPU more VFs"));
+        CU_ASSERT_EQUAL(lines(t->err), 1);
+        CU_ASSERT_EQUAL(testhost_writes_matching(t, "/sys"), writes);
 
         CU_ASSERT_EQUAL(testhost_hook(t, a, "vm-a", "release", "end"), 0);
         CU_ASSERT_EQUAL(testhost_hook(t, moved, "vm-b", "release", "end"), 0);
