@@ -24,7 +24,7 @@
 #include "metadata.h"
 #include "pci.h"
 #include "sriov.h"
-#include "nvidia-vgpu.h"
+#include "vendor.h"
 #include "vf-family.h"
 #include "virt.h"
 #include "xmlgen.h"
@@ -150,7 +150,7 @@ static int preflight_pci(const struct gpuhook_config *cfg, const struct device *
                         if (!*p->physfn)
                                 r = log_fail(-EINVAL, "%s is not an SR-IOV virtual function; attach a whole GPU with `gpuhookctl attach DOMAIN pci %s`",
                                              d->id, d->id);
-                        else if (!nvidia_vgpu_supported(d->id))
+                        else if (!vgpu_vf_for(d->id))
                                 r = log_fail(-EINVAL, "VF %s has no NVIDIA vGPU interface (nvidia/current_vgpu_type); a VF that goes to vfio-pci is attached with `gpuhookctl attach DOMAIN pci %s`",
                                              d->id, d->id);
                         else {

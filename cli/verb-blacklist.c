@@ -19,6 +19,7 @@
 #include "pci.h"
 #include "spawn.h"
 #include "template.h"
+#include "vendor.h"
 
 #define HEADER "# Written by gpuhookctl blacklist"
 #define VFIO_CONF "etc/modprobe.d/gpuhook-vfio.conf"
@@ -26,20 +27,9 @@
 #define DRACUT_CONF "etc/dracut.conf.d/gpuhook-vfio.conf"
 #define INITRAMFS_TIMEOUT_MS (15u * 60u * 1000u)
 
-/* DRM drivers with a "modeset" parameter: the doc's `options nouveau modeset=0`. */
-static const char *const modeset_drivers[] = { "nouveau", "amdgpu", "radeon", "i915", "nvidia_drm", "nvidia-drm",
-                                               "ast", "mgag200", "qxl", "bochs", "virtio_gpu", "virtio-gpu" };
-
-/* Host drivers that take a vendor's GPU functions when nothing is known about
- * the device (it is not on this host yet). */
-static const struct {
-        unsigned vendor;
-        const char *drivers[4];
-} vendor_drivers[] = {
-        { 0x10de, { "nouveau", "nvidia", "snd_hda_intel", NULL } },
-        { 0x1002, { "amdgpu", "radeon", "snd_hda_intel", NULL } },
-        { 0x8086, { "i915", "xe", "snd_hda_intel", NULL } },
-};
+/* DRM drivers with a "modeset" parameter (the doc's `options nouveau
+ * modeset=0`) and the host drivers that take a vendor's GPU functions when
+ * nothing is known about the device: the vendors' tables (vendor.h). */
 
 enum change_kind { CHANGE_WRITE, CHANGE_REMOVE };
 
@@ -129,9 +119,8 @@ static int plan_file(struct plan *p, const char *rel, const char *content, mode_
 }
 
 static bool has_modeset(const char *driver) {
-        for (size_t i = 0; i < ELEMENTSOF(modeset_drivers); i++)
-                if (streq(modeset_drivers[i], driver))
-                        return true;
+        if (gpu_driver_has_modeset(driver))
+                return true;
         /* A loaded driver says it itself. */
         char mod[MDEV_NAME_MAX + 1];
         snprintf(mod, sizeof(mod), "%s", driver);
@@ -387,11 +376,10 @@ static int drivers_for_id(const struct pci_list *l, const char *id, unsigned ven
         }
         if (seen || r < 0)
                 return r;
-        for (size_t v = 0; v < ELEMENTSOF(vendor_drivers) && r >= 0; v++)
-                if (vendor_drivers[v].vendor == vendor)
-                        for (size_t k = 0; vendor_drivers[v].drivers[k] && r >= 0; k++)
-                                if (!strv_has(*softdeps, vendor_drivers[v].drivers[k]))
-                                        r = strv_push(softdeps, vendor_drivers[v].drivers[k]);
+        const struct gpu_vendor *gv = gpu_vendor_for_pci(vendor);
+        for (const char *const *k = gv ? gv->host_drivers : NULL; k && *k && r >= 0; k++)
+                if (!strv_has(*softdeps, *k))
+                        r = strv_push(softdeps, *k);
         _cleanup_free_ char *note = strdup_printf("%s is not on this host: vfio-pci is ordered before the vendor's usual drivers", id);
         if (r >= 0)
                 r = note ? strv_push(notes, note) : -ENOMEM;

@@ -23,12 +23,12 @@
 #include "mdev.h"
 #include "mdevctl.h"
 #include "libvirt-vfio.h"
-#include "nvidia-vgpu.h"
 #include "sriov-driver.h"
 #include "pci.h"
 #include "s390.h"
 #include "spawn.h"
 #include "sysfs.h"
+#include "vendor.h"
 #include "virt.h"
 
 #ifndef GPUHOOK_HOOK_PATH
@@ -404,69 +404,24 @@ static void check_mdevctl(const struct gpuhook_config *cfg) {
         }
 }
 
-static bool unit_file_exists(const char *unit) {
-        static const char *const dirs[] = { "/etc/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system" };
-        for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
-                _cleanup_free_ char *p = strdup_printf("%s/%s", dirs[i], unit);
-                if (p && access(p, F_OK) == 0)
-                        return true;
-        }
-        return false;
+/* The vendors' items through this sink (vendor.h, check_add_fn). */
+_Static_assert((int)CHECK_OK == ST_OK && (int)CHECK_INFO == ST_INFO && (int)CHECK_WARN == ST_WARN && (int)CHECK_FAIL == ST_FAIL,
+               "vendor check statuses map onto the CLI's");
+static _printf_(4, 5) void add_vendor_item(const char *id, enum check_status st, const char *fix, const char *f, ...) {
+        va_list ap;
+        char *summary = NULL;
+        va_start(ap, f);
+        if (vasprintf(&summary, f, ap) < 0)
+                summary = NULL;
+        va_end(ap);
+        if (summary)
+                add(id, (enum status)st, fix, "%s", summary);
+        free(summary);
 }
 
 static void check_vendor(const struct pci_list *l) {
-        bool nvidia = false, nvidia_host = false, nvidia_vgpu = false, intel = false, amd = false;
-        for (size_t i = 0; i < l->n; i++) {
-                const struct pci_device *d = &l->devs[i];
-                if (!pci_is_display(d) || *d->physfn)
-                        continue;
-                nvidia = nvidia || d->vendor == 0x10de;
-                nvidia_host = nvidia_host || (d->vendor == 0x10de && streq(d->driver, "nvidia"));
-                nvidia_vgpu = nvidia_vgpu || nvidia_gpu_offers_vgpu(l, d);
-                intel = intel || (d->vendor == 0x8086 && streq(d->driver, "i915"));
-                amd = amd || d->vendor == 0x1002;
-        }
-        if (!nvidia && !intel && !amd) {
+        if (!gpu_vendors_check(l, add_vendor_item))
                 add("vendor", ST_INFO, NULL, "vendor vGPU: no NVIDIA, Intel or AMD GPU, no vendor service to check");
-                return;
-        }
-        /* The vGPU manager matters only where the nvidia driver itself says
-         * a GPU supports vGPU (nvidia_gpu_offers_vgpu()): on a GeForce its
-         * absence is no blocker. */
-        if (nvidia_vgpu) {
-                bool mgr = process_running("nvidia-vgpu-mgr"), vgpud = process_running("nvidia-vgpud");
-                bool unit = unit_file_exists("nvidia-vgpu-mgr.service");
-                if (mgr)
-                        add("nvidia-vgpu-mgr", ST_OK, NULL, "NVIDIA vGPU: nvidia-vgpu-mgr is running%s",
-                            vgpud ? " (with nvidia-vgpud)" : "");
-                else
-                        add("nvidia-vgpu-mgr", ST_FAIL,
-                            unit ? "systemctl enable --now nvidia-vgpu-mgr.service (and nvidia-vgpud.service on older releases)"
-                                 : "install NVIDIA's vGPU host driver (the nvidia-vgpu-ubuntu/-debian package), then systemctl enable --now nvidia-vgpu-mgr",
-                            "NVIDIA vGPU: nvidia-vgpu-mgr is not running%s: vGPUs cannot start",
-                            unit ? "" : " (no nvidia-vgpu-mgr.service installed)");
-                if (kernel_module_loaded("nvidia_vgpu_vfio"))
-                        add("nvidia-vgpu-vfio", ST_OK, NULL, "NVIDIA vGPU: nvidia_vgpu_vfio is loaded (mdev-based vGPU)");
-        } else if (nvidia_host)
-                add("nvidia-vgpu", ST_INFO, NULL,
-                    "NVIDIA vGPU: the nvidia driver offers no vGPU on these GPUs (no mdev types, no SR-IOV: consumer cards have none); whole-GPU passthrough works");
-        else if (nvidia)
-                add("nvidia-vgpu", ST_INFO, "for vGPU install NVIDIA's vGPU host driver; for passthrough nothing more is needed",
-                    "NVIDIA vGPU: no GPU is on the nvidia host driver; whole-GPU passthrough works without it");
-        if (intel) {
-                _cleanup_free_ char *gvt = NULL;
-                (void)read_text_file("/sys/module/i915/parameters/enable_gvt", 16, &gvt);
-                if (gvt && streq(gvt, "Y"))
-                        add("intel-gvt", kernel_module_loaded("kvmgt") ? ST_OK : ST_WARN,
-                            kernel_module_loaded("kvmgt") ? NULL : "`modprobe kvmgt` (and add it to /etc/modules-load.d)",
-                            "Intel GVT-g: i915 enable_gvt=Y%s", kernel_module_loaded("kvmgt") ? ", kvmgt loaded" : ", kvmgt not loaded");
-                else
-                        add("intel-gvt", ST_INFO, "add i915.enable_gvt=1 to the kernel command line and load kvmgt (GVT-g: Broadwell to Comet Lake); newer iGPUs use SR-IOV (xe/i915 max_vfs)",
-                            "Intel GVT-g: not enabled (i915 enable_gvt is %s)", gvt ? gvt : "unavailable");
-        }
-        if (amd)
-                add("amd-vgpu", ST_INFO, "AMD MxGPU needs AMD's gim host driver (VFs from vf_num=)",
-                    "AMD: vGPU only with SR-IOV (MxGPU) cards; passthrough works with any AMD GPU (mind the reset bug: vendor-reset)");
 }
 
 /* ---- libvirt, the hook, the config ---- */
@@ -688,15 +643,6 @@ static const char *lookup(char *const *v, const char *key, bool module) {
         return NULL;
 }
 
-static const char *const drm_drivers[] = { "nouveau", "amdgpu", "radeon", "i915", "xe" };
-
-static bool is_drm_driver(const char *d) {
-        for (size_t i = 0; i < ELEMENTSOF(drm_drivers); i++)
-                if (streq(d, drm_drivers[i]))
-                        return true;
-        return false;
-}
-
 static void check_gpu(const struct gpuhook_config *cfg, const struct pci_list *l, const struct pci_device *g,
                       const struct modprobe_conf *mc) {
         struct companion *comp = NULL;
@@ -767,7 +713,7 @@ static void check_gpu(const struct gpuhook_config *cfg, const struct pci_list *l
         }
         unsigned vendor_vfs = 0;
         for (size_t i = 0; i < n_comp; i++)
-                if (comp[i].relation == COMPANION_VF && nvidia_vgpu_supported(comp[i].dev->bdf))
+                if (comp[i].relation == COMPANION_VF && vgpu_vf_for(comp[i].dev->bdf))
                         vendor_vfs++;
         if (vendor_vfs) {
                 /* libvirt must accept the VF unmanaged on the nvidia driver. */
@@ -809,7 +755,7 @@ static void check_gpu(const struct gpuhook_config *cfg, const struct pci_list *l
         }
         if (bl.len)
                 add("blacklist", ST_INFO, NULL, "blacklisted: %s", strbuf_str(&bl));
-        if (*g->driver && is_drm_driver(g->driver) && !claimed && !lookup(mc->blacklisted, g->driver, true) &&
+        if (*g->driver && gpu_driver_is_drm(g->driver) && !claimed && !lookup(mc->blacklisted, g->driver, true) &&
             g->boot_vga != 1)
                 add("blacklist", ST_WARN, fmt("gpuhookctl blacklist %s  (or: gpuhookctl blacklist --vfio %s), then reboot", g->driver, id),
                     "blacklist: %s drives this GPU and is not blacklisted; GPUs often fail to come back from a host DRM driver", g->driver);

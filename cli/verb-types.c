@@ -9,6 +9,7 @@
 #include "pci.h"
 #include "placement.h"
 #include "sysfs.h"
+#include "vendor.h"
 #include "vf-family.h"
 #include "virt.h"
 
@@ -146,11 +147,11 @@ static int sriov_types(const struct pci_list *l, struct table *t, struct json_ob
                         unsigned current = 0;
                         if (!streq(vf->physfn, pf->bdf))
                                 continue;
-                        if (pci_vgpu_creatable_types(vf->bdf, &types, &n_types) < 0)
+                        if (vgpu_vf_creatable_types(vf->bdf, &types, &n_types) < 0)
                                 continue;
                         any = true;
                         n_vfs++;
-                        (void)pci_vgpu_current_type(vf->bdf, &current);
+                        (void)vgpu_vf_current_type(vf->bdf, &current);
                         if (current == 0)
                                 free_vfs++;
                         for (size_t j = 0; j < n_types; j++) {

@@ -3,7 +3,7 @@
 #include "jit.h"
 #include "lock.h"
 #include "log.h"
-#include "nvidia-vgpu.h"
+#include "vendor.h"
 
 int jit_prepare(const struct gpuhook_config *cfg, const struct domain_spec *d) {
         struct jit_state s = { .cfg = cfg, .domain = d, .domain_uuid = d->uuid, .domain_name = d->name };
@@ -26,8 +26,12 @@ int jit_prepare(const struct gpuhook_config *cfg, const struct domain_spec *d) {
         if (r >= 0)
                 r = jit_settle_pending(&s);
         /* Refuse what cannot work before touching anything. */
-        for (size_t i = 0; r >= 0 && i < d->n_vgpu_requests; i++)
-                r = nvidia_vgpu_libvirt_gate(d->vgpu_requests[i].bdf);
+        for (size_t i = 0; r >= 0 && i < d->n_vgpu_requests; i++) {
+                /* Not such a VF: jit_prepare_vgpus() refuses it with its own reason. */
+                const struct vgpu_vf_ops *ops = vgpu_vf_for(d->vgpu_requests[i].bdf);
+                if (ops && ops->libvirt_gate)
+                        r = ops->libvirt_gate(d->vgpu_requests[i].bdf);
+        }
         /* s390: a subchannel must be on vfio_ccw to be an mdev parent at all */
         if (r >= 0)
                 r = jit_prepare_ccw(&s);

@@ -4,11 +4,11 @@
 #include "internal.h"
 #include "log.h"
 #include "mdev.h"
-#include "nvidia-vgpu.h"
 #include "sriov.h"
 #include "pci-bind.h"
 #include "pci.h"
 #include "sysfs.h"
+#include "vendor.h"
 
 static int undo_mdev(struct jit_state *s, const struct ledger_entry *e) {
         struct mdev_parent_probe probe;
@@ -89,14 +89,15 @@ static int undo_pci(struct jit_state *s, const struct ledger_entry *e) {
 
 /* Clear a vendor vGPU only while the VF still carries the type gpuhook set. */
 static int undo_vgpu(struct jit_state *s, const struct ledger_entry *e) {
+        const struct vgpu_vf_ops *ops = vgpu_vf_for(e->id);
         unsigned cur = 0, set = 0;
-        if (pci_vgpu_current_type(e->id, &cur) < 0 || cur == 0)
+        if (!ops || ops->current_type(e->id, &cur) < 0 || cur == 0)
                 return 0;
         if (safe_atou(e->type, &set) >= 0 && cur != set) {
                 log_warning("left VF %s alone: it carries vGPU type %u, not %u as gpuhook set it", e->id, cur, set);
                 return 0;
         }
-        return nvidia_vgpu_clear(e->id, s->cfg->remove_timeout_ms);
+        return ops->clear_type(e->id, s->cfg->remove_timeout_ms);
 }
 
 int jit_undo_entry(struct jit_state *s, const struct ledger_entry *e) {

@@ -2,8 +2,8 @@
 #include "internal.h"
 #include "jit.h"
 #include "log.h"
-#include "nvidia-vgpu.h"
 #include "pci.h"
+#include "vendor.h"
 
 /* Another domain's ledger holding BDF as a vGPU: its name, else NULL. */
 static char *vgpu_owner(struct jit_state *s, const char *bdf) {
@@ -13,6 +13,7 @@ static char *vgpu_owner(struct jit_state *s, const char *bdf) {
 
 static int prepare_one(struct jit_state *s, const struct vgpu_request *req) {
         const struct pci_hostdev *h = NULL;
+        const struct vgpu_vf_ops *ops;
         struct strbuf why = { 0 };
         unsigned cur = 0, id = 0;
         size_t idx;
@@ -27,12 +28,12 @@ static int prepare_one(struct jit_state *s, const struct vgpu_request *req) {
         if (h->managed)
                 return log_fail(-EINVAL, "VF %s carries an NVIDIA vGPU but is managed='yes': libvirt would move it to vfio-pci and break it; set managed='no'",
                                 req->bdf);
-        if (!nvidia_vgpu_supported(req->bdf))
+        if (!(ops = vgpu_vf_for(req->bdf)))
                 return log_fail(-ENODEV, "%s has no NVIDIA vGPU interface (nvidia/current_vgpu_type): it must be a VF of a vGPU 17+ GPU on the nvidia driver; enable VFs with `/usr/lib/nvidia/sriov-manage -e ALL`",
                                 req->bdf);
         if (ledger_find(s->ledger, LEDGER_VGPU, req->bdf))
                 return 0; /* prepared before */
-        r = pci_vgpu_current_type(req->bdf, &cur);
+        r = ops->current_type(req->bdf, &cur);
         if (r < 0)
                 return log_fail(r, "cannot read current_vgpu_type of %s: %s", req->bdf, strerror(-r));
         if (cur != 0) {
@@ -43,7 +44,7 @@ static int prepare_one(struct jit_state *s, const struct vgpu_request *req) {
                 return log_fail(-EBUSY, "VF %s already carries vGPU type %u that gpuhook did not create; give this domain another VF, or clear it (echo 0 > .../nvidia/current_vgpu_type) if nothing uses it",
                                 req->bdf, cur);
         }
-        r = nvidia_vgpu_resolve(req->bdf, req->type, &id, &why);
+        r = ops->resolve(req->bdf, req->type, &id, &why);
         if (r < 0) {
                 r = log_fail(r, "cannot create vGPU '%s' on VF %s: %s", req->type, req->bdf, strbuf_str(&why));
                 strbuf_free(&why);
@@ -57,7 +58,7 @@ static int prepare_one(struct jit_state *s, const struct vgpu_request *req) {
         if ((r = jit_record(s, &e, &idx)) < 0)
                 return r;
         jit_fault_point("vgpu-recorded");
-        if ((r = nvidia_vgpu_set(req->bdf, id, s->cfg->bind_timeout_ms)) < 0)
+        if ((r = ops->set_type(req->bdf, id, s->cfg->bind_timeout_ms)) < 0)
                 return r;
         jit_fault_point("vgpu-created");
         return jit_mark_done(s, idx);

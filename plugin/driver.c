@@ -4,20 +4,15 @@
 #include "driver.h"
 #include "sysfs.h"
 #include "validate.h"
+#include "vendor.h"
 
-/* Most specific first; the generic driver claims anything left. */
-static const struct mdev_driver *const mdev_drivers[] = {
-        &mdev_driver_nvidia_vf,
-        &mdev_driver_nvidia_legacy,
-        &mdev_driver_s390_ap,
-        &mdev_driver_s390_ccw,
-        &mdev_driver_generic,
-};
-
+/* In the vendors' order, each vendor's most specific first; the generic
+ * vendor comes last and its driver claims anything left. */
 const struct mdev_driver *mdev_driver_for(const struct mdev_parent_probe *p) {
-        for (size_t i = 0; i < ELEMENTSOF(mdev_drivers); i++)
-                if (mdev_drivers[i]->claims(p))
-                        return mdev_drivers[i];
+        FOREACH_GPU_VENDOR(v)
+                for (const struct mdev_driver *const *d = v->mdev_drivers; d && *d; d++)
+                        if ((*d)->claims(p))
+                                return *d;
         return &mdev_driver_generic;
 }
 

@@ -7,7 +7,8 @@
 #include "owners.h"
 #include "placement.h"
 
-/* One ops table per vendor family. The core asks "whose parent is this?"
+/* One mdev ops table per vendor driver, listed by its vendor's table
+ * (drivers/vendor.h). The core asks "whose parent is this?"
  * and calls the answer's ops; it never switches on vendor names. */
 
 struct mdev_parent_probe {
@@ -45,11 +46,8 @@ struct mdev_driver {
         int (*destroy)(const struct mdev_op *op);
 };
 
+/* The vendor drivers are listed by their vendors' tables (drivers/vendor.h). */
 extern const struct mdev_driver mdev_driver_generic;
-extern const struct mdev_driver mdev_driver_nvidia_legacy;
-extern const struct mdev_driver mdev_driver_nvidia_vf;
-extern const struct mdev_driver mdev_driver_s390_ap;
-extern const struct mdev_driver mdev_driver_s390_ccw;
 
 /* The driver that claims PARENT (the generic one claims every mdev parent). */
 const struct mdev_driver *mdev_driver_for(const struct mdev_parent_probe *p);

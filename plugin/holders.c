@@ -6,6 +6,7 @@
 #include "holders.h"
 #include "sysfs.h"
 #include "validate.h"
+#include "vendor.h"
 
 /* A device node as /proc/PID/fd links name it. The scan compares link text
  * only: readlink() of /proc/PID/fd/N is answered by procfs from the open
@@ -56,8 +57,18 @@ static int add_node(struct node **v, size_t *n, const char *path) {
         return r;
 }
 
-/* The device's own nodes: DRM minors from sysfs; for nvidia every
- * /dev/nvidia<N> (its minor numbering is not in sysfs). */
+struct node_list {
+        struct node **v;
+        size_t *n;
+};
+
+static int add_vendor_node(void *ctx, const char *path) {
+        struct node_list *nl = ctx;
+        return add_node(nl->v, nl->n, path);
+}
+
+/* The device's own nodes: DRM minors from sysfs, and what its vendor's
+ * driver adds (vendor.h, in_use_nodes: nodes whose numbering is not in sysfs). */
 static int collect_nodes(const char *bdf, const char *driver, struct node **v, size_t *n) {
         _cleanup_free_ char *drm = sysfs_pci_attr(bdf, "drm");
         DIR *d = drm ? opendir(drm) : NULL;
@@ -73,16 +84,9 @@ static int collect_nodes(const char *bdf, const char *driver, struct node **v, s
         }
         if (d)
                 closedir(d);
-        if (r >= 0 && streq(driver, "nvidia") && (d = opendir("/dev"))) {
-                while ((de = readdir(d)) && r >= 0) {
-                        unsigned num;
-                        if (strncmp(de->d_name, "nvidia", 6) || safe_atou(de->d_name + 6, &num) < 0)
-                                continue;
-                        _cleanup_free_ char *node = sysfs_path("/dev", de->d_name, NULL);
-                        if (node)
-                                r = add_node(v, n, node);
-                }
-                closedir(d);
+        if (r >= 0) {
+                struct node_list nl = { v, n };
+                r = gpu_vendors_in_use_nodes(bdf, driver, add_vendor_node, &nl);
         }
         return r;
 }

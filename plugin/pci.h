@@ -67,14 +67,10 @@ int kernel_module_available(const char *module);
 /* Is MODULE loaded (or built in with a /sys/module entry)? */
 bool kernel_module_loaded(const char *module);
 
-/* NVIDIA vendor-specific VFIO on an SR-IOV VF (vGPU 17+):
- * nvidia/creatable_vgpu_types and nvidia/current_vgpu_type. */
+/* A vGPU type a vendor's vGPU-on-VF interface offers (vendor.h, vgpu_vf_ops). */
 struct vgpu_type {
         unsigned id;
         char name[128];
 };
-/* -ENOENT when the device has no such interface. */
-int pci_vgpu_creatable_types(const char *bdf, struct vgpu_type **ret, size_t *ret_n);
-int pci_vgpu_current_type(const char *bdf, unsigned *ret);
 
 void strv_free_null(char **v);

@@ -5,6 +5,7 @@
 #include "pci-bind.h"
 #include "sriov.h"
 #include "sysfs.h"
+#include "vendor.h"
 
 static unsigned routing_id(const struct pci_addr *a) { return a->bus << 8 | a->slot << 3 | a->function; }
 
@@ -83,7 +84,7 @@ bool sriov_vf_in_use(const char *vf) {
         char drv[64] = "";
         unsigned vgpu = 0;
         return (pci_driver_get(vf, drv, sizeof(drv)) >= 0 && streq(drv, "vfio-pci")) ||
-               (pci_vgpu_current_type(vf, &vgpu) >= 0 && vgpu != 0);
+               (vgpu_vf_current_type(vf, &vgpu) >= 0 && vgpu != 0);
 }
 
 int sriov_numvfs_get(const char *pf, unsigned *ret) { return read_attr_uint(pf, "sriov_numvfs", ret); }

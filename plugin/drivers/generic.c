@@ -5,6 +5,7 @@
 #include "log.h"
 #include "mdev.h"
 #include "mdevctl.h"
+#include "vendor-private.h"
 
 int mdev_generic_check_params(const struct mdev_op *op) {
         if (op->n_params > 0)
@@ -86,4 +87,15 @@ const struct mdev_driver mdev_driver_generic = {
         .check_params = mdev_generic_check_params,
         .create = mdev_generic_create,
         .destroy = mdev_generic_destroy,
+};
+
+/* What no vendor family owns: other DRM drivers with modeset= (server
+ * BMCs, emulated GPUs) and the mdev driver that claims every parent left. */
+static const char *const generic_modeset[] = { "ast", "mgag200", "qxl", "bochs", "virtio_gpu", "virtio-gpu", NULL };
+static const struct mdev_driver *const generic_mdev_drivers[] = { &mdev_driver_generic, NULL };
+
+const struct gpu_vendor gpu_vendor_generic = {
+        .name = "generic",
+        .modeset_drivers = generic_modeset,
+        .mdev_drivers = generic_mdev_drivers,
 };

@@ -7,8 +7,7 @@
 #include "log.h"
 #include "nvidia.h"
 #include "sysfs.h"
-
-#define PCI_VENDOR_NVIDIA 0x10de
+#include "vendor-private.h"
 
 /* The plugin parameters NVIDIA documents for KVM (vGPU user guide,
  * "Setting vGPU Plugin Parameters"); each takes 0 or 1. */

@@ -4,8 +4,7 @@
  * card hosts one type at a time across all its VFs. */
 #include "driver.h"
 #include "nvidia.h"
-
-#define PCI_VENDOR_NVIDIA 0x10de
+#include "vendor-private.h"
 
 static bool nvidia_vf_claims(const struct mdev_parent_probe *p) {
         return p->vendor == PCI_VENDOR_NVIDIA && streq(p->driver, "nvidia") && *p->physfn;

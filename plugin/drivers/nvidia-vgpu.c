@@ -6,6 +6,8 @@
 #include "pci.h"
 #include "sriov.h"
 #include "sysfs.h"
+#include "validate.h"
+#include "vendor-private.h"
 
 static char *current_path(const char *bdf) {
         return sysfs_path(SYSFS_PCI_DEVICES, bdf, "nvidia", "current_vgpu_type", NULL);
@@ -14,6 +16,56 @@ static char *current_path(const char *bdf) {
 bool nvidia_vgpu_supported(const char *bdf) {
         _cleanup_free_ char *p = current_path(bdf);
         return sysfs_exists(p);
+}
+
+int nvidia_vgpu_creatable_types(const char *bdf, struct vgpu_type **ret, size_t *ret_n) {
+        _cleanup_free_ char *p = sysfs_path(SYSFS_PCI_DEVICES, bdf, "nvidia", "creatable_vgpu_types", NULL), *text = NULL;
+        struct vgpu_type *v = NULL;
+        size_t n = 0;
+        int r;
+
+        if (!p)
+                return -errno;
+        r = read_text_file(p, 64 * 1024, &text);
+        if (r < 0)
+                return r;
+        /* "ID    : vGPU Name" header, then "<id> : <name>" lines. */
+        for (char *line = text, *next; line && *line; line = next) {
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = 0;
+                char *colon = strchr(line, ':');
+                if (!colon)
+                        continue;
+                *colon = 0;
+                char *id = line, *name = colon + 1;
+                while (*id == ' ' || *id == '\t')
+                        id++;
+                strstrip_end(id);
+                while (*name == ' ' || *name == '\t')
+                        name++;
+                strstrip_end(name);
+                unsigned idv;
+                if (safe_atou(id, &idv) < 0 || idv == 0 || !mdev_type_name_valid(name))
+                        continue; /* the header line, or garbage */
+                struct vgpu_type *nv = reallocarray(v, n + 1, sizeof(*v));
+                if (!nv) {
+                        free(v);
+                        return -ENOMEM;
+                }
+                v = nv;
+                v[n].id = idv;
+                snprintf(v[n].name, sizeof(v[n].name), "%s", name);
+                n++;
+        }
+        *ret = v;
+        *ret_n = n;
+        return 0;
+}
+
+int nvidia_vgpu_current_type(const char *bdf, unsigned *ret) {
+        _cleanup_free_ char *p = current_path(bdf);
+        return p ? read_uint_file(p, ret) : -errno;
 }
 
 /* The PF of VF BDF into pf ("" when BDF is no VF). */
@@ -36,7 +88,7 @@ static void explain_card(const char *bdf, struct strbuf *why) {
                 return;
         for (char **vf = vfs; *vf; vf++) {
                 unsigned cur = 0;
-                if (streq(*vf, bdf) || pci_vgpu_current_type(*vf, &cur) < 0 || cur == 0)
+                if (streq(*vf, bdf) || nvidia_vgpu_current_type(*vf, &cur) < 0 || cur == 0)
                         continue;
                 strbuf_appendf(why, "%s VF %s has type %u", any ? "," : "; on its GPU", *vf, cur);
                 any = true;
@@ -56,7 +108,7 @@ int nvidia_vgpu_resolve(const char *bdf, const char *type, unsigned *ret_id, str
         size_t n = 0;
         unsigned want = 0;
         bool numeric = safe_atou(type, &want) == 0;
-        int r = pci_vgpu_creatable_types(bdf, &types, &n);
+        int r = nvidia_vgpu_creatable_types(bdf, &types, &n);
 
         if (r < 0) {
                 strbuf_appendf(why, "cannot read %s's nvidia/creatable_vgpu_types: %s", bdf, strerror(-r));
@@ -92,14 +144,14 @@ static int set_failed(const char *bdf, unsigned id, int r, unsigned timeout_ms) 
         struct vgpu_type *types = NULL;
         size_t n = 0;
 
-        if (pci_vgpu_creatable_types(bdf, &types, &n) >= 0)
+        if (nvidia_vgpu_creatable_types(bdf, &types, &n) >= 0)
                 for (size_t i = 0; i < n; i++)
                         still_creatable |= types[i].id == id;
         free(types);
 
         switch (r) {
         case -EBUSY:
-                if (pci_vgpu_current_type(bdf, &cur) >= 0 && cur != 0 && cur != id)
+                if (nvidia_vgpu_current_type(bdf, &cur) >= 0 && cur != 0 && cur != id)
                         return log_fail(r, "cannot create vGPU type %u on VF %s: it got type %u from someone else meanwhile; give this domain another VF",
                                         id, bdf, cur);
                 return log_fail(r, "cannot create vGPU type %u on VF %s: the nvidia driver says it is busy (EBUSY; its VFIO device open, or the GPU resetting?); retry, and check dmesg and `nvidia-smi vgpu`",
@@ -153,7 +205,7 @@ int nvidia_vgpu_set(const char *bdf, unsigned id, unsigned timeout_ms) {
         if (r < 0)
                 return set_failed(bdf, id, r, timeout_ms);
         /* The write's success is the driver's word; the file is its state. */
-        r = pci_vgpu_current_type(bdf, &cur);
+        r = nvidia_vgpu_current_type(bdf, &cur);
         if (r >= 0 && cur != id)
                 return log_fail(-EIO, "VF %s: the nvidia driver accepted vGPU type %u but current_vgpu_type reads %u; check dmesg for nvidia errors",
                                 bdf, id, cur);
@@ -168,7 +220,7 @@ int nvidia_vgpu_clear(const char *bdf, unsigned timeout_ms) {
 
         if (!p)
                 return -errno;
-        if (pci_vgpu_current_type(bdf, &cur) >= 0 && cur == 0)
+        if (nvidia_vgpu_current_type(bdf, &cur) >= 0 && cur == 0)
                 return 0;
         for (;;) {
                 r = sysfs_write_bounded(p, "0", timeout_ms);
@@ -179,7 +231,7 @@ int nvidia_vgpu_clear(const char *bdf, unsigned timeout_ms) {
                 /* The driver tears a vGPU down itself when the VM stops, and
                  * a 0 written after that may fail (a user saw EPERM): what
                  * counts is that the VF is free. */
-                if (pci_vgpu_current_type(bdf, &cur) >= 0 && cur == 0) {
+                if (nvidia_vgpu_current_type(bdf, &cur) >= 0 && cur == 0) {
                         log_info("the vGPU on VF %s is gone (the 0 write said: %s)", bdf, strerror(-r));
                         return 0;
                 }
@@ -215,7 +267,7 @@ int nvidia_vgpu_libvirt_gate(const char *bdf) {
  * only for vGPU). A GeForce/consumer card shows none of it: no vGPU there,
  * so nothing about the vGPU manager applies to it. */
 bool nvidia_gpu_offers_vgpu(const struct pci_list *l, const struct pci_device *d) {
-        if (d->vendor != 0x10de || !streq(d->driver, "nvidia") || *d->physfn)
+        if (d->vendor != PCI_VENDOR_NVIDIA || !streq(d->driver, "nvidia") || *d->physfn)
                 return false;
         if (d->mdev_parent || d->sriov_totalvfs > 0)
                 return true;

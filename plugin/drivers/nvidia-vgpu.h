@@ -10,6 +10,10 @@
 
 /* Does BDF have the interface? */
 bool nvidia_vgpu_supported(const char *bdf);
+/* nvidia/creatable_vgpu_types and nvidia/current_vgpu_type; -ENOENT when
+ * the device has no such interface. */
+int nvidia_vgpu_creatable_types(const char *bdf, struct vgpu_type **ret, size_t *ret_n);
+int nvidia_vgpu_current_type(const char *bdf, unsigned *ret);
 /* TYPE (an id or a name from the VF's creatable_vgpu_types) to an id that can
  * be created now; otherwise -ENOSPC/-ENOENT with what can be created in why. */
 int nvidia_vgpu_resolve(const char *bdf, const char *type, unsigned *ret_id, struct strbuf *why);

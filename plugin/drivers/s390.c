@@ -16,6 +16,7 @@
 #include "log.h"
 #include "s390.h"
 #include "sysfs.h"
+#include "vendor-private.h"
 
 #define AP_WORDS (AP_ID_COUNT / 64)
 
@@ -322,4 +323,12 @@ const struct mdev_driver mdev_driver_s390_ccw = {
         .check_params = mdev_generic_check_params,
         .create = mdev_generic_create,
         .destroy = mdev_generic_destroy,
+};
+
+/* IBM Z: no PCI GPU, the mdev parents are the AP matrix and subchannels. */
+static const struct mdev_driver *const s390_mdev_drivers[] = { &mdev_driver_s390_ap, &mdev_driver_s390_ccw, NULL };
+
+const struct gpu_vendor gpu_vendor_s390 = {
+        .name = "s390",
+        .mdev_drivers = s390_mdev_drivers,
 };

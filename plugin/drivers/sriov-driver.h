@@ -34,10 +34,6 @@ struct sriov_driver {
         void (*vf_profile)(const struct sriov_pf *pf, unsigned index, char *buf, size_t size);
 };
 
-extern const struct sriov_driver sriov_driver_intel;
-extern const struct sriov_driver sriov_driver_amd_gim;
-extern const struct sriov_driver sriov_driver_nvidia;
-
 /* The driver that claims PF, or NULL: not a GPU gpuhook enables VFs on. */
 const struct sriov_driver *sriov_driver_for(const struct sriov_pf *pf);
 /* The driver whose family is NAME, or NULL. */

@@ -4,10 +4,7 @@
 #include "pci.h"
 #include "sriov-driver.h"
 #include "sysfs.h"
-
-#define PCI_VENDOR_INTEL 0x8086
-#define PCI_VENDOR_AMD 0x1002
-#define PCI_VENDOR_NVIDIA 0x10de
+#include "vendor-private.h"
 
 static bool is_gpu(const struct sriov_pf *pf) { return pf->class >> 16 == PCI_BASE_CLASS_DISPLAY; }
 
@@ -120,23 +117,21 @@ const struct sriov_driver sriov_driver_nvidia = {
         .enable_hint = nvidia_hint,
 };
 
-static const struct sriov_driver *const sriov_drivers[] = {
-        &sriov_driver_intel,
-        &sriov_driver_amd_gim,
-        &sriov_driver_nvidia,
-};
-
+/* Each vendor's table links its driver (gpu_vendor.sriov); the claims
+ * exclude each other by vendor id, so the order does not matter. */
 const struct sriov_driver *sriov_driver_for(const struct sriov_pf *pf) {
-        for (size_t i = 0; i < ELEMENTSOF(sriov_drivers); i++)
-                if (sriov_drivers[i]->claims(pf))
-                        return sriov_drivers[i];
+        FOREACH_GPU_VENDOR(v)
+                if (v->sriov && v->sriov->claims(pf))
+                        return v->sriov;
         return NULL;
 }
 
 const struct sriov_driver *sriov_driver_of_family(const char *name) {
-        for (size_t i = 0; name && i < ELEMENTSOF(sriov_drivers); i++)
-                if (sriov_drivers[i]->family && streq(sriov_drivers[i]->family, name))
-                        return sriov_drivers[i];
+        if (!name)
+                return NULL;
+        FOREACH_GPU_VENDOR(v)
+                if (v->sriov && v->sriov->family && streq(v->sriov->family, name))
+                        return v->sriov;
         return NULL;
 }
 
