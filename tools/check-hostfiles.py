@@ -137,7 +137,7 @@ def gvt_at_rest(aperture, ggtt):
 NV_SRC = "vgpuConfig.xml of vGPU driver 510.47.03 (vGPU types list)"
 
 
-def _nv(rows, res_q="7680x4320"):
+def _nv(rows):
     out = {}
     for tid, name, fb in rows:
         suffix = re.search(r"-(\d+)([ABCQ])\d*$", name)
@@ -149,7 +149,7 @@ def _nv(rows, res_q="7680x4320"):
         elif s == "C":
             heads, res, frl = 1, "4096x2160", 60
         else:  # Q
-            heads, res, frl = 4, ("5120x2880" if fb == 1024 else res_q), 60
+            heads, res, frl = 4, ("5120x2880" if fb == 1024 else "7680x4320"), 60
         out[tid] = (name, fb, heads, res, frl)
     return out
 
