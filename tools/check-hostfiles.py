@@ -577,22 +577,6 @@ class Checker:
             self.problem(f, attrs.get("name", ("", 0))[1], f"GVT-g types {have} are not a prefix of "
                          f"{GVT_ORDER} (intel_gvt_init_vgpu_types() stops at the first type that does "
                          "not fit)", f"gvt:{tid}:set")
-        # one pool shared by all types cannot be: low GM, high GM and fences
-        # are three separate limits, and high GM is 384/512/1024/2048 MB, not
-        # proportional to low GM (64/128/256/512 MB).
-        if size == "4" and all(prefix + s in types for s in GVT_ORDER):
-            av = {}
-            for s in GVT_ORDER:
-                try:
-                    av[s] = int(types[prefix + s]["available_instances"][0])
-                except (KeyError, ValueError):
-                    av[s] = None
-            if av == {"8": 8, "4": 4, "2": 2, "1": 1}:
-                self.problem(f, types[tid]["available_instances"][1],
-                             "available_instances 8/4/2/1 assume one pool in proportion to low GM; "
-                             "the kernel takes min(low GM, high GM, fences) per type, so with the "
-                             "fences alone V5_8 reads at most 7 (kvmgt.c intel_vgpu_get_available())",
-                             f"gvt:{tid}:available-pool")
         # the whole set at rest: what intel_vgpu_get_available() computes for
         # some aperture and GGTT size (firmware settings, not settled here)
         if size == have[0] and all("available_instances" in types[prefix + s] for s in have):
