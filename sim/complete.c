@@ -131,41 +131,33 @@ static int complete_group(const struct testbed *tb, const char *dev, char **ret_
 }
 
 /* <dev>/mdev_supported_types/<type>/: create, devices/; the mdev_bus class
- * link; the parent's bookkeeping. */
+ * link; the parent's bookkeeping, each type's original capacity its
+ * recorded available_instances. */
 static int complete_mdev_parent(const struct testbed *tb, struct sim_state *st, const char *dev,
                                 char **ret_msg) {
         _cleanup_free_ char *types_dir = tb_join(dev, "mdev_supported_types");
         if (!types_dir)
                 return -ENOMEM;
-        char **types = NULL;
-        int r = tb_list_dir(tb, types_dir, &types, NULL);
+        char **names = NULL;
+        size_t n = 0;
+        int r = tb_list_dir(tb, types_dir, &names, &n);
         if (r < 0)
                 return FAIL(r, "cannot read %s: %s", types_dir, strerror(-r));
 
-        /* The vendor driver: type ids are "<driver>-<name>". */
-        _cleanup_free_ char *driver = NULL;
-        for (char **t = types; *t && !driver; t++) {
-                const char *dash = strchr(*t, '-');
-                if (dash && dash != *t)
-                        driver = strndup(*t, (size_t)(dash - *t));
-        }
+        /* The vendor driver: type ids are "<driver>-<name>"; else the bound one. */
+        _cleanup_free_ char *driver = sim_mdev_types_driver(names);
         if (!driver) {
                 _cleanup_free_ char *link = tb_join(dev, "driver"), *drv = NULL;
                 driver = link && tb_readlink(tb, link, &drv) >= 0 ? strdup(tb_basename(drv)) : strdup("unknown");
         }
-        struct sim_mdev_parent *p = NULL;
-        if (!driver)
+        struct sim_mdev_type *types = calloc(n + 1, sizeof(*types));
+        size_t k = 0;
+        if (!driver || !types)
                 r = -ENOMEM;
-        else if ((r = sim_state_add_parent(st, tb_basename(dev), dev, driver, &p)) < 0)
-                r = FAIL(r, "mdev parent %s: %s", dev,
-                         r == -EEXIST ? "a parent of the same name exists" : strerror(-r));
-
-        for (char **t = types; r >= 0 && *t; t++) {
-                _cleanup_free_ char *tdir = tb_join(types_dir, *t);
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                _cleanup_free_ char *tdir = tb_join(types_dir, names[i]);
                 _cleanup_free_ char *avail = tdir ? tb_join(tdir, "available_instances") : NULL;
-                _cleanup_free_ char *create = tdir ? tb_join(tdir, "create") : NULL;
-                _cleanup_free_ char *devices = tdir ? tb_join(tdir, "devices") : NULL;
-                if (!avail || !create || !devices) {
+                if (!avail) {
                         r = -ENOMEM;
                         break;
                 }
@@ -176,20 +168,14 @@ static int complete_mdev_parent(const struct testbed *tb, struct sim_state *st, 
                         r = FAIL(-EINVAL, "%s is not a number", avail);
                         break;
                 }
-                if ((r = sim_parent_add_type(p, *t, cap)) < 0)
-                        break;
-                if ((r = tb_touch(tb, create, 0200)) < 0 || (r = tb_mkdir_p(tb, devices, 0755)) < 0)
-                        r = FAIL(r, "cannot complete %s: %s", tdir, strerror(-r));
+                types[k++] = (struct sim_mdev_type){ .id = names[i], .capacity = cap };
         }
-        tb_strv_free(types);
-        if (r < 0)
-                return r;
-        _cleanup_free_ char *cls = sim_strdup_printf("/sys/class/mdev_bus/%s", tb_basename(dev));
-        if (!cls)
-                return -ENOMEM;
-        if ((r = tb_symlink(tb, cls, dev)) < 0)
-                return FAIL(r, "cannot link %s: %s", cls, strerror(-r));
-        return 0;
+        if (r >= 0 && (r = sim_mdev_register_parent(tb, st, dev, driver, types, k, NULL)) < 0)
+                r = FAIL(r, "mdev parent %s: %s", dev,
+                         r == -EEXIST ? "a parent of the same name exists" : strerror(-r));
+        free(types);
+        tb_strv_free(names);
+        return r;
 }
 
 static int walk(const struct testbed *tb, struct sim_state *st, const char *dir, unsigned depth,
