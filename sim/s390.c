@@ -280,12 +280,8 @@ int sim_s390_complete(const struct testbed *tb, const struct sim_setting *settin
  * one instance per subchannel (vfio_ccw_ops.c, private->avail). */
 #define CCW_TYPE "vfio_ccw-io"
 
-int sim_s390_ccw_bound(const struct testbed *tb, const char *dev) {
-        const char *name = tb_basename(dev);
-        _cleanup_free_ char *tdir = sim_strdup_printf("%s/mdev_supported_types/" CCW_TYPE, dev);
-        _cleanup_free_ char *cls = sim_strdup_printf("/sys/class/mdev_bus/%s", name);
-        if (!tdir || !cls)
-                return -ENOMEM;
+int sim_s390_ccw_bound(const struct testbed *tb, struct sim_state *st, const char *dev) {
+        static const struct sim_mdev_type type = { .id = (char *)CCW_TYPE, .capacity = 1 };
         static const struct {
                 const char *file, *text;
         } files[] = {
@@ -293,41 +289,20 @@ int sim_s390_ccw_bound(const struct testbed *tb, const char *dev) {
                 { "device_api", "vfio-ccw\n" },
                 { "available_instances", "1\n" },
         };
-        int r = tb_mkdir_p(tb, tdir, 0755);
+        int r = sim_mdev_register_parent(tb, st, dev, "vfio_ccw", &type, 1, NULL);
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(files); i++) {
-                _cleanup_free_ char *f = tb_join(tdir, files[i].file);
+                _cleanup_free_ char *f =
+                        sim_strdup_printf("%s/mdev_supported_types/" CCW_TYPE "/%s", dev, files[i].file);
                 r = f ? tb_write_file(tb, f, files[i].text, 0444) : -ENOMEM;
         }
-        _cleanup_free_ char *create = tb_join(tdir, "create"), *devices = tb_join(tdir, "devices");
-        if (r >= 0)
-                r = create && devices ? tb_touch(tb, create, 0200) : -ENOMEM;
-        if (r >= 0)
-                r = tb_mkdir_p(tb, devices, 0755);
-        if (r >= 0 && !tb_exists(tb, cls))
-                r = tb_symlink(tb, cls, dev);
-        if (r < 0)
-                return r;
-        _cleanup_(sim_state_freep) struct sim_state *st = NULL;
-        if ((r = sim_state_load(tb, &st)) < 0)
-                return r;
-        if (sim_state_find_parent(st, name))
-                return 0;
-        struct sim_mdev_parent *p = NULL;
-        if ((r = sim_state_add_parent(st, name, dev, "vfio_ccw", &p)) < 0 ||
-            (r = sim_parent_add_type(p, CCW_TYPE, 1)) < 0)
-                return r;
-        sim_parent_apply_defaults(p);
-        return sim_state_save(tb, st);
+        return r;
 }
 
 /* vfio_ccw_sch_remove(): mdev_unregister_parent() removes its mdevs and
  * types. The .sim/state entry stays (a parent without types dir creates
  * nothing). */
-int sim_s390_ccw_unbound(const struct testbed *tb, const char *dev) {
-        _cleanup_(sim_state_freep) struct sim_state *st = NULL;
-        int r = sim_state_load(tb, &st);
-        if (r < 0)
-                return r;
+int sim_s390_ccw_unbound(const struct testbed *tb, const struct sim_state *st, const char *dev) {
+        int r = 0;
         const struct sim_mdev_parent *p = sim_state_find_parent(st, tb_basename(dev));
         char **names = NULL;
         if (p && tb_list_dir(tb, dev, &names, NULL) >= 0) {

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "hostfile.h"
+#include "state.h"
 #include "testbed.h"
 
 #define SIM_AP_IDS 256 /* AP_DEVICES, AP_DOMAINS */
@@ -37,9 +38,10 @@ int sim_s390_assign_errno(const struct testbed *tb);
 /* Effects of creating a vfio_ap mdev in DIR: its matrix files. */
 int sim_s390_ap_mdev_created(const struct testbed *tb, const char *dir);
 
-/* A css subchannel DEV bound to / released from vfio_ccw: its mdev parent. */
-int sim_s390_ccw_bound(const struct testbed *tb, const char *dev);
-int sim_s390_ccw_unbound(const struct testbed *tb, const char *dev);
+/* A css subchannel DEV bound to / released from vfio_ccw: its mdev parent,
+ * registered in ST (the caller's, which it saves). */
+int sim_s390_ccw_bound(const struct testbed *tb, struct sim_state *st, const char *dev);
+int sim_s390_ccw_unbound(const struct testbed *tb, const struct sim_state *st, const char *dev);
 
 /* Completion (gpuhook-sim): with a vfio_ap matrix device or an ap bus, the
  * bus files; host-wide settings ap-apmask, ap-aqmask, ap-max-adapter,

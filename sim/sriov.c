@@ -389,7 +389,7 @@ static int remove_vf(const struct testbed *tb, struct sim_state *st, struct sim_
 #define KEEP(expr) ((r = (expr)) < 0 && ret == 0 ? (void)(ret = r) : (void)0)
         KEEP(tb_unlink(tb, bus)); /* gone for readers first */
         if (drv)
-                KEEP(sim_driver_unlink(tb, "pci", drv, name, dev));
+                KEEP(sim_driver_unlink(tb, st, "pci", drv, name, dev));
         if (tb_exists(tb, cls)) {
                 KEEP(tb_unlink(tb, cls));
                 (void)sim_state_remove_parent(st, name);
