@@ -219,6 +219,7 @@ struct host_settings {
         bool vfio_pci_loaded;
         char **char_nodes; /* "nvidia0:195:0" */
         size_t n_char_nodes;
+        struct sim_ap_settings ap; /* IBM Z, applied by sim_s390_complete() */
 };
 
 static void host_settings_done(struct host_settings *h) {
@@ -247,7 +248,9 @@ static bool char_node_valid(const char *v) {
         return true;
 }
 
-static int host_set(struct host_settings *h, const char *key, const char *value) {
+static int host_set(struct host_settings *h, struct sim_state *st, const char *key, const char *value) {
+        if (sim_s390_key(key))
+                return sim_s390_set(&h->ap, st, key, value);
         if (streq(key, "vfio-pci-loaded")) {
                 if (streq(value, "yes"))
                         h->vfio_pci_loaded = true;
@@ -272,7 +275,9 @@ static int host_set(struct host_settings *h, const char *key, const char *value)
         return -EINVAL;
 }
 
-static bool host_key(const char *key) { return streq(key, "vfio-pci-loaded") || streq(key, "char-node"); }
+static bool host_key(const char *key) {
+        return streq(key, "vfio-pci-loaded") || streq(key, "char-node") || sim_s390_key(key);
+}
 
 static int apply_settings(struct sim_state *st, struct host_settings *host, const struct sim_setting *settings,
                           size_t n, char **ret_msg) {
@@ -290,7 +295,7 @@ static int apply_settings(struct sim_state *st, struct host_settings *host, cons
                         if (!all)
                                 return FAIL(-EINVAL, "line %u: %s is a host-wide setting: write '* %s=%s'", s->line,
                                             s->key, s->key, s->value);
-                        r = host_set(host, s->key, s->value);
+                        r = host_set(host, st, s->key, s->value);
                 } else if (sim_device_key(s->key)) {
                         struct sim_device *d = all ? NULL : sim_state_find_device(st, NULL, key);
                         if (!all && !d)
@@ -311,8 +316,8 @@ static int apply_settings(struct sim_state *st, struct host_settings *host, cons
                                 if (r >= 0 && streq(s->key, "driver"))
                                         sim_parent_apply_defaults(&st->parents[j]);
                         }
-                } else if (sim_vendor_key(s->key) || sim_s390_key(s->key)) {
-                        /* applied by sim_vendor_complete(), sim_s390_complete() */
+                } else if (sim_vendor_key(s->key)) {
+                        /* applied by sim_vendor_complete() */
                 } else
                         r = -EINVAL;
                 if (r < 0)
@@ -481,10 +486,11 @@ int sim_complete(const struct testbed *tb, const struct sim_setting *settings, s
                 return r;
         if ((r = sim_pci_config_complete(tb, ret_msg)) < 0)
                 return r;
-        if ((r = sim_s390_complete(tb, settings, n_settings, ret_msg)) < 0)
-                return r;
         _cleanup_(host_settings_done) struct host_settings host = { .vfio_pci_loaded = true };
+        sim_ap_settings_init(&host.ap);
         if ((r = apply_settings(st, &host, settings, n_settings, ret_msg)) < 0)
+                return r;
+        if ((r = sim_s390_complete(tb, &host.ap, ret_msg)) < 0)
                 return r;
         if ((r = complete_mdev_drivers(tb, st)) < 0)
                 return FAIL(r, "cannot create the mdev drivers: %s", strerror(-r));

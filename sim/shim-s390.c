@@ -74,6 +74,16 @@ static bool shared(const struct testbed *tb, const char *self, const bool *apm, 
         return hit;
 }
 
+/* The matrix parent may inject an errno into assign_* writes (setting
+ * params-errno, or ap-assign-errno): it, negative, or 0. */
+static int assign_fault(const struct testbed *tb) {
+        _cleanup_(sim_state_freep) struct sim_state *st = NULL;
+        if (sim_state_load(tb, &st) < 0)
+                return -EIO;
+        const struct sim_mdev_parent *p = sim_state_find_parent(st, SIM_AP_MATRIX);
+        return p ? -p->params_errno : 0;
+}
+
 static int assign(const struct shim_write *w, enum ap_map which, bool set) {
         _cleanup_free_ char *dir = matrix_mdev_dir(w);
         if (!dir)
@@ -92,9 +102,9 @@ static int assign(const struct shim_write *w, enum ap_map which, bool set) {
         bool *map = map_of(&m, which);
         if (map[id] == set)
                 return 0; /* already so: no change */
-        int fault = set ? sim_s390_assign_errno(w->tb) : 0;
+        int fault = set ? assign_fault(w->tb) : 0;
         if (fault)
-                return -fault; /* setting ap-assign-errno, without effect */
+                return fault; /* setting ap-assign-errno, without effect */
         map[id] = set;
         if (set && which != AP_CONTROL) {
                 /* vfio_ap_mdev_validate_masks() */
