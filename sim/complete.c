@@ -131,41 +131,33 @@ static int complete_group(const struct testbed *tb, const char *dev, char **ret_
 }
 
 /* <dev>/mdev_supported_types/<type>/: create, devices/; the mdev_bus class
- * link; the parent's bookkeeping. */
+ * link; the parent's bookkeeping, each type's original capacity its
+ * recorded available_instances. */
 static int complete_mdev_parent(const struct testbed *tb, struct sim_state *st, const char *dev,
                                 char **ret_msg) {
         _cleanup_free_ char *types_dir = tb_join(dev, "mdev_supported_types");
         if (!types_dir)
                 return -ENOMEM;
-        char **types = NULL;
-        int r = tb_list_dir(tb, types_dir, &types, NULL);
+        char **names = NULL;
+        size_t n = 0;
+        int r = tb_list_dir(tb, types_dir, &names, &n);
         if (r < 0)
                 return FAIL(r, "cannot read %s: %s", types_dir, strerror(-r));
 
-        /* The vendor driver: type ids are "<driver>-<name>". */
-        _cleanup_free_ char *driver = NULL;
-        for (char **t = types; *t && !driver; t++) {
-                const char *dash = strchr(*t, '-');
-                if (dash && dash != *t)
-                        driver = strndup(*t, (size_t)(dash - *t));
-        }
+        /* The vendor driver: type ids are "<driver>-<name>"; else the bound one. */
+        _cleanup_free_ char *driver = sim_mdev_types_driver(names);
         if (!driver) {
                 _cleanup_free_ char *link = tb_join(dev, "driver"), *drv = NULL;
                 driver = link && tb_readlink(tb, link, &drv) >= 0 ? strdup(tb_basename(drv)) : strdup("unknown");
         }
-        struct sim_mdev_parent *p = NULL;
-        if (!driver)
+        struct sim_mdev_type *types = calloc(n + 1, sizeof(*types));
+        size_t k = 0;
+        if (!driver || !types)
                 r = -ENOMEM;
-        else if ((r = sim_state_add_parent(st, tb_basename(dev), dev, driver, &p)) < 0)
-                r = FAIL(r, "mdev parent %s: %s", dev,
-                         r == -EEXIST ? "a parent of the same name exists" : strerror(-r));
-
-        for (char **t = types; r >= 0 && *t; t++) {
-                _cleanup_free_ char *tdir = tb_join(types_dir, *t);
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                _cleanup_free_ char *tdir = tb_join(types_dir, names[i]);
                 _cleanup_free_ char *avail = tdir ? tb_join(tdir, "available_instances") : NULL;
-                _cleanup_free_ char *create = tdir ? tb_join(tdir, "create") : NULL;
-                _cleanup_free_ char *devices = tdir ? tb_join(tdir, "devices") : NULL;
-                if (!avail || !create || !devices) {
+                if (!avail) {
                         r = -ENOMEM;
                         break;
                 }
@@ -176,20 +168,14 @@ static int complete_mdev_parent(const struct testbed *tb, struct sim_state *st, 
                         r = FAIL(-EINVAL, "%s is not a number", avail);
                         break;
                 }
-                if ((r = sim_parent_add_type(p, *t, cap)) < 0)
-                        break;
-                if ((r = tb_touch(tb, create, 0200)) < 0 || (r = tb_mkdir_p(tb, devices, 0755)) < 0)
-                        r = FAIL(r, "cannot complete %s: %s", tdir, strerror(-r));
+                types[k++] = (struct sim_mdev_type){ .id = names[i], .capacity = cap };
         }
-        tb_strv_free(types);
-        if (r < 0)
-                return r;
-        _cleanup_free_ char *cls = sim_strdup_printf("/sys/class/mdev_bus/%s", tb_basename(dev));
-        if (!cls)
-                return -ENOMEM;
-        if ((r = tb_symlink(tb, cls, dev)) < 0)
-                return FAIL(r, "cannot link %s: %s", cls, strerror(-r));
-        return 0;
+        if (r >= 0 && (r = sim_mdev_register_parent(tb, st, dev, driver, types, k, NULL)) < 0)
+                r = FAIL(r, "mdev parent %s: %s", dev,
+                         r == -EEXIST ? "a parent of the same name exists" : strerror(-r));
+        free(types);
+        tb_strv_free(names);
+        return r;
 }
 
 static int walk(const struct testbed *tb, struct sim_state *st, const char *dir, unsigned depth,
@@ -233,6 +219,7 @@ struct host_settings {
         bool vfio_pci_loaded;
         char **char_nodes; /* "nvidia0:195:0" */
         size_t n_char_nodes;
+        struct sim_ap_settings ap; /* IBM Z, applied by sim_s390_complete() */
 };
 
 static void host_settings_done(struct host_settings *h) {
@@ -261,7 +248,9 @@ static bool char_node_valid(const char *v) {
         return true;
 }
 
-static int host_set(struct host_settings *h, const char *key, const char *value) {
+static int host_set(struct host_settings *h, struct sim_state *st, const char *key, const char *value) {
+        if (sim_s390_key(key))
+                return sim_s390_set(&h->ap, st, key, value);
         if (streq(key, "vfio-pci-loaded")) {
                 if (streq(value, "yes"))
                         h->vfio_pci_loaded = true;
@@ -286,7 +275,9 @@ static int host_set(struct host_settings *h, const char *key, const char *value)
         return -EINVAL;
 }
 
-static bool host_key(const char *key) { return streq(key, "vfio-pci-loaded") || streq(key, "char-node"); }
+static bool host_key(const char *key) {
+        return streq(key, "vfio-pci-loaded") || streq(key, "char-node") || sim_s390_key(key);
+}
 
 static int apply_settings(struct sim_state *st, struct host_settings *host, const struct sim_setting *settings,
                           size_t n, char **ret_msg) {
@@ -304,7 +295,7 @@ static int apply_settings(struct sim_state *st, struct host_settings *host, cons
                         if (!all)
                                 return FAIL(-EINVAL, "line %u: %s is a host-wide setting: write '* %s=%s'", s->line,
                                             s->key, s->key, s->value);
-                        r = host_set(host, s->key, s->value);
+                        r = host_set(host, st, s->key, s->value);
                 } else if (sim_device_key(s->key)) {
                         struct sim_device *d = all ? NULL : sim_state_find_device(st, NULL, key);
                         if (!all && !d)
@@ -325,8 +316,8 @@ static int apply_settings(struct sim_state *st, struct host_settings *host, cons
                                 if (r >= 0 && streq(s->key, "driver"))
                                         sim_parent_apply_defaults(&st->parents[j]);
                         }
-                } else if (sim_vendor_key(s->key) || sim_s390_key(s->key)) {
-                        /* applied by sim_vendor_complete(), sim_s390_complete() */
+                } else if (sim_vendor_key(s->key)) {
+                        /* applied by sim_vendor_complete() */
                 } else
                         r = -EINVAL;
                 if (r < 0)
@@ -495,10 +486,11 @@ int sim_complete(const struct testbed *tb, const struct sim_setting *settings, s
                 return r;
         if ((r = sim_pci_config_complete(tb, ret_msg)) < 0)
                 return r;
-        if ((r = sim_s390_complete(tb, settings, n_settings, ret_msg)) < 0)
-                return r;
         _cleanup_(host_settings_done) struct host_settings host = { .vfio_pci_loaded = true };
+        sim_ap_settings_init(&host.ap);
         if ((r = apply_settings(st, &host, settings, n_settings, ret_msg)) < 0)
+                return r;
+        if ((r = sim_s390_complete(tb, &host.ap, ret_msg)) < 0)
                 return r;
         if ((r = complete_mdev_drivers(tb, st)) < 0)
                 return FAIL(r, "cannot create the mdev drivers: %s", strerror(-r));

@@ -230,7 +230,7 @@ static bool pci_is_bridge(const struct testbed *tb, const char *dev) {
         return sub == 0x0604 || sub == 0x0607 || sub == 0x0609;
 }
 
-int sim_driver_probe(const struct testbed *tb, const struct sim_state *st, const char *bus, const char *drv,
+int sim_driver_probe(const struct testbed *tb, struct sim_state *st, const char *bus, const char *drv,
                      const char *name, const char *dev) {
         _cleanup_free_ char *cur = NULL;
         int r = sim_dev_driver(tb, dev, &cur);
@@ -283,7 +283,7 @@ int sim_driver_probe(const struct testbed *tb, const struct sim_state *st, const
         if ((r = tb_symlink(tb, back, dev)) < 0 || (r = tb_symlink(tb, link, drvdir)) < 0)
                 return r;
         if (streq(bus, "css") && streq(drv, "vfio_ccw"))
-                return sim_s390_ccw_bound(tb, dev); /* an mdev parent now */
+                return sim_s390_ccw_bound(tb, st, dev); /* an mdev parent now */
         return 0;
 }
 
@@ -301,7 +301,7 @@ static int add_candidate(char ***v, size_t *n, const char *drv) {
         return 0;
 }
 
-int sim_device_attach(const struct testbed *tb, const struct sim_state *st, const char *bus, const char *name,
+int sim_device_attach(const struct testbed *tb, struct sim_state *st, const char *bus, const char *name,
                       const char *dev) {
         _cleanup_free_ char *override = NULL, *cur = NULL;
         int r = sim_dev_driver(tb, dev, &cur);
@@ -336,7 +336,7 @@ int sim_device_attach(const struct testbed *tb, const struct sim_state *st, cons
         return r < 0 ? r : 0;
 }
 
-int sim_driver_attach(const struct testbed *tb, const struct sim_state *st, const char *bus, const char *drv) {
+int sim_driver_attach(const struct testbed *tb, struct sim_state *st, const char *bus, const char *drv) {
         _cleanup_free_ char *devs = sim_strdup_printf("/sys/bus/%s/devices", bus);
         if (!devs)
                 return -ENOMEM;
@@ -358,8 +358,8 @@ int sim_driver_attach(const struct testbed *tb, const struct sim_state *st, cons
         return r;
 }
 
-int sim_driver_unlink(const struct testbed *tb, const char *bus, const char *drv, const char *name,
-                      const char *dev) {
+int sim_driver_unlink(const struct testbed *tb, const struct sim_state *st, const char *bus, const char *drv,
+                      const char *name, const char *dev) {
         _cleanup_free_ char *back = sim_strdup_printf("/sys/bus/%s/drivers/%s/%s", bus, drv, name);
         _cleanup_free_ char *link = tb_join(dev, "driver");
         if (!back || !link)
@@ -368,7 +368,7 @@ int sim_driver_unlink(const struct testbed *tb, const char *bus, const char *drv
         if (r >= 0)
                 r = tb_unlink(tb, link);
         if (r >= 0 && streq(bus, "css") && streq(drv, "vfio_ccw"))
-                r = sim_s390_ccw_unbound(tb, dev); /* its remove(): no mdev parent any more */
+                r = sim_s390_ccw_unbound(tb, st, dev); /* its remove(): no mdev parent any more */
         return r;
 }
 
@@ -394,7 +394,7 @@ int sim_driver_register(const struct testbed *tb, const char *bus, const char *d
         return r;
 }
 
-int sim_module_load(const struct testbed *tb, const struct sim_state *st, const char *module) {
+int sim_module_load(const struct testbed *tb, struct sim_state *st, const char *module) {
         if (!streq(module, "vfio-pci") && !streq(module, "vfio_pci"))
                 return -ENOENT;
         if (sim_driver_loaded(tb, "pci", SIM_VFIO_PCI) && tb_is_dir(tb, "/sys/module/vfio_pci"))

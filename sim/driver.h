@@ -46,21 +46,23 @@ bool sim_driver_match(const struct testbed *tb, const struct sim_state *st, cons
                       const char *name, const char *dev);
 /* __driver_probe_device() after a match: -EBUSY if bound; else the probe.
  * 0 bound (links, uevent, /dev/vfio/N), or the probe's -errno, device left
- * unbound. */
-int sim_driver_probe(const struct testbed *tb, const struct sim_state *st, const char *bus, const char *drv,
+ * unbound. What the probe registers goes to ST (vfio_ccw: the subchannel's
+ * mdev parent): the caller saves ST after it, as after everything below
+ * that probes. */
+int sim_driver_probe(const struct testbed *tb, struct sim_state *st, const char *bus, const char *drv,
                      const char *name, const char *dev);
 /* device_attach() of an unbound device: the drivers that match, in order
  * (native, then dynamic ids), until one probes. Probe errors are ignored, as
  * the kernel does. */
-int sim_device_attach(const struct testbed *tb, const struct sim_state *st, const char *bus, const char *name,
+int sim_device_attach(const struct testbed *tb, struct sim_state *st, const char *bus, const char *name,
                       const char *dev);
 /* driver_attach(): every unbound, not busy device on BUS that DRV matches. */
-int sim_driver_attach(const struct testbed *tb, const struct sim_state *st, const char *bus, const char *drv);
+int sim_driver_attach(const struct testbed *tb, struct sim_state *st, const char *bus, const char *drv);
 
 /* __device_release_driver(), first part (driver_sysfs_remove): the driver
  * links go. */
-int sim_driver_unlink(const struct testbed *tb, const char *bus, const char *drv, const char *name,
-                      const char *dev);
+int sim_driver_unlink(const struct testbed *tb, const struct sim_state *st, const char *bus, const char *drv,
+                      const char *name, const char *dev);
 /* ... second part, once the driver's remove() returned: dev->driver is NULL
  * (uevent loses DRIVER=), the VFIO group goes with its last vfio-pci member. */
 int sim_driver_unbound(const struct testbed *tb, const struct sim_state *st, const char *dev);
@@ -72,7 +74,7 @@ int sim_driver_register(const struct testbed *tb, const char *bus, const char *d
  * /sys/module entries, and attaches it (devices whose driver_override is
  * vfio-pci bind). Loading a loaded module is a no-op. -ENOENT for modules
  * the sim does not know. */
-int sim_module_load(const struct testbed *tb, const struct sim_state *st, const char *module);
+int sim_module_load(const struct testbed *tb, struct sim_state *st, const char *module);
 
 /* /dev/vfio/N for the group of DEV: present iff a member is bound to vfio-pci
  * or is still being removed from it. No-op for devices without a group. */

@@ -243,3 +243,47 @@ int sim_mdev_remove(const struct testbed *tb, const struct sim_mdev_parent *p, c
                 ret = r;
         return ret;
 }
+
+char *sim_mdev_types_driver(char *const *types) {
+        for (char *const *t = types; t && *t; t++) {
+                const char *dash = strchr(*t, '-');
+                if (dash && dash != *t)
+                        return strndup(*t, (size_t)(dash - *t));
+        }
+        return NULL;
+}
+
+int sim_mdev_register_parent(const struct testbed *tb, struct sim_state *st, const char *dev, const char *driver,
+                             const struct sim_mdev_type *types, size_t n, struct sim_mdev_parent **ret) {
+        const char *name = tb_basename(dev);
+        struct sim_mdev_parent *p = sim_state_find_parent(st, name);
+        int r = 0;
+        if (p && !streq(p->path, dev))
+                return -EEXIST; /* another device of that name */
+        /* a parent registering again (vfio_ccw bound anew) keeps its settings */
+        if (!p && (r = sim_state_add_parent(st, name, dev, driver, &p)) < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *tdir = type_dir(p, types[i].id);
+                _cleanup_free_ char *create = tdir ? tb_join(tdir, "create") : NULL;
+                _cleanup_free_ char *devices = tdir ? tb_join(tdir, "devices") : NULL;
+                if (!create || !devices)
+                        return -ENOMEM;
+                if ((r = tb_mkdir_p(tb, devices, 0755)) < 0 || (r = tb_touch(tb, create, 0200)) < 0)
+                        return r;
+                if (sim_parent_find_type(p, types[i].id))
+                        continue;
+                if ((r = sim_parent_add_type(p, types[i].id, types[i].capacity)) < 0)
+                        return r;
+                p->types[p->n_types - 1].card_capacity = types[i].card_capacity;
+        }
+        /* mdev_bus class link (class_compat_create_link()) */
+        _cleanup_free_ char *cls = sim_strdup_printf("/sys/class/mdev_bus/%s", name);
+        if (!cls)
+                return -ENOMEM;
+        if ((r = tb_symlink(tb, cls, dev)) < 0)
+                return r;
+        if (ret)
+                *ret = p;
+        return 0;
+}

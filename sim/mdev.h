@@ -22,3 +22,19 @@ int sim_mdev_create(const struct testbed *tb, const struct sim_mdev_parent *p,
                     const char *type, const char *uuid);
 /* Undo sim_mdev_create for the mdev directory MDEV_DIR. */
 int sim_mdev_remove(const struct testbed *tb, const struct sim_mdev_parent *p, const char *mdev_dir);
+
+/* The vendor driver of a parent from its type ids ("<driver>-<name>", the
+ * mdev core's type dir names, mdev_sysfs.c): malloc'd, NULL if none has one. */
+char *sim_mdev_types_driver(char *const *types);
+/* mdev_register_parent() (drivers/vfio/mdev/mdev_core.c, Linux 6.1) with the
+ * type dirs of parent_create_sysfs_files() (mdev_sysfs.c): for each of the N
+ * TYPES, DEV/mdev_supported_types/<id>/create (write-only) and devices/; the
+ * link /sys/class/mdev_bus/<name> (name: DEV's last component); in ST a
+ * parent of vendor driver DRIVER with those types (*RET, if not NULL). The
+ * types' readable files (name, description, device_api,
+ * available_instances) are the vendor driver's: the caller writes them. A
+ * parent of DEV already in ST is registering again: it keeps its settings
+ * and gains the types it lacks. -EEXIST if ST has another device's parent
+ * of that name. */
+int sim_mdev_register_parent(const struct testbed *tb, struct sim_state *st, const char *dev, const char *driver,
+                             const struct sim_mdev_type *types, size_t n, struct sim_mdev_parent **ret);

@@ -8,8 +8,6 @@
 #include "sim-util.h"
 #include "state.h"
 
-#define S390_STATE "/.sim/s390"
-
 static int hexval(char c) {
         if (c >= '0' && c <= '9')
                 return c - '0';
@@ -186,15 +184,6 @@ int sim_ap_matrix_save(const struct testbed *tb, const char *dir, const struct s
         return r < 0 ? r : tb_write_file(tb, cf, ct, 0444);
 }
 
-int sim_s390_assign_errno(const struct testbed *tb) {
-        _cleanup_free_ char *text = NULL;
-        if (tb_read_file(tb, S390_STATE, &text) < 0)
-                return 0;
-        const char *v = startswith(text, "ap-assign-errno=") ? text + strlen("ap-assign-errno=") : "0";
-        unsigned e = 0;
-        return sim_safe_atou(v, &e) < 0 ? 0 : (int)e;
-}
-
 int sim_s390_ap_mdev_created(const struct testbed *tb, const char *dir) {
         /* vfio_ap_mdev_attrs[] (Linux 6.1); guest_matrix is not modelled */
         static const char *const wo[] = {
@@ -214,62 +203,51 @@ bool sim_s390_key(const char *key) {
                streq(key, "ap-max-domain") || streq(key, "ap-assign-errno");
 }
 
-int sim_s390_complete(const struct testbed *tb, const struct sim_setting *settings, size_t n_settings,
-                      char **ret_msg) {
+void sim_ap_settings_init(struct sim_ap_settings *a) {
         /* ap_perms_init(): every adapter and domain is the host's until the
          * masks (or the ap.apmask=/ap.aqmask= kernel parameters) say otherwise */
-        bool apm[SIM_AP_IDS], aqm[SIM_AP_IDS];
-        unsigned max_a = 255, max_d = 255, assign_errno = 0;
-        bool seen = false;
-        memset(apm, 1, sizeof(apm));
-        memset(aqm, 1, sizeof(aqm));
-        for (size_t i = 0; i < n_settings; i++) {
-                const struct sim_setting *s = &settings[i];
-                int r = 0;
-                if (!sim_s390_key(s->key))
-                        continue;
-                seen = true;
-                if (!streq(s->parent, "*"))
-                        return FAIL(-EINVAL, "line %u: %s is a host-wide setting: write '* %s=%s'", s->line, s->key, s->key,
-                                    s->value);
-                if (streq(s->key, "ap-apmask"))
-                        r = sim_ap_mask_edit(apm, s->value);
-                else if (streq(s->key, "ap-aqmask"))
-                        r = sim_ap_mask_edit(aqm, s->value);
-                else if (streq(s->key, "ap-max-adapter"))
-                        r = sim_safe_atou(s->value, &max_a) < 0 || max_a >= SIM_AP_IDS ? -EINVAL : 0;
-                else if (streq(s->key, "ap-max-domain"))
-                        r = sim_safe_atou(s->value, &max_d) < 0 || max_d >= SIM_AP_IDS ? -EINVAL : 0;
-                else if (streq(s->value, "none"))
-                        assign_errno = 0;
-                else {
-                        int e = sim_errno_from_name(s->value);
-                        r = e < 0 ? e : 0;
-                        assign_errno = e < 0 ? 0 : (unsigned)e;
-                }
-                if (r < 0)
-                        return FAIL(r, "line %u: invalid setting %s=%s", s->line, s->key, s->value);
-        }
+        *a = (struct sim_ap_settings){ .max_adapter = SIM_AP_IDS - 1, .max_domain = SIM_AP_IDS - 1 };
+        memset(a->apm, 1, sizeof(a->apm));
+        memset(a->aqm, 1, sizeof(a->aqm));
+}
+
+int sim_s390_set(struct sim_ap_settings *a, struct sim_state *st, const char *key, const char *value) {
+        a->seen = true;
+        if (streq(key, "ap-apmask"))
+                return sim_ap_mask_edit(a->apm, value);
+        if (streq(key, "ap-aqmask"))
+                return sim_ap_mask_edit(a->aqm, value);
+        if (streq(key, "ap-max-adapter"))
+                return sim_safe_atou(value, &a->max_adapter) < 0 || a->max_adapter >= SIM_AP_IDS ? -EINVAL : 0;
+        if (streq(key, "ap-max-domain"))
+                return sim_safe_atou(value, &a->max_domain) < 0 || a->max_domain >= SIM_AP_IDS ? -EINVAL : 0;
+        if (!streq(key, "ap-assign-errno"))
+                return -EINVAL;
+        /* the matrix parent's params-errno; checked even without that parent */
+        if (!streq(value, "none") && sim_errno_from_name(value) < 0)
+                return -EINVAL;
+        struct sim_mdev_parent *p = sim_state_find_parent(st, SIM_AP_MATRIX);
+        return p ? sim_parent_set(p, "params-errno", value) : 0;
+}
+
+int sim_s390_complete(const struct testbed *tb, const struct sim_ap_settings *a, char **ret_msg) {
         if (!tb_exists(tb, SIM_AP_MATRIX) && !tb_exists(tb, "/sys/devices/ap")) {
-                if (seen)
+                if (a->seen)
                         return FAIL(-EINVAL, "the ap-* settings need an AP bus (/devices/vfio_ap/matrix or /devices/ap)");
                 return 0;
         }
         char num[16];
-        _cleanup_free_ char *fault = sim_strdup_printf("ap-assign-errno=%u\n", assign_errno);
         int r = tb_mkdir_p(tb, SIM_AP_BUS, 0755);
         if (r >= 0)
-                r = sim_ap_mask_save(tb, "apmask", apm);
+                r = sim_ap_mask_save(tb, "apmask", a->apm);
         if (r >= 0)
-                r = sim_ap_mask_save(tb, "aqmask", aqm);
-        snprintf(num, sizeof(num), "%u\n", max_a);
+                r = sim_ap_mask_save(tb, "aqmask", a->aqm);
+        snprintf(num, sizeof(num), "%u\n", a->max_adapter);
         if (r >= 0)
                 r = tb_write_file(tb, SIM_AP_BUS "/ap_max_adapter_id", num, 0444);
-        snprintf(num, sizeof(num), "%u\n", max_d);
+        snprintf(num, sizeof(num), "%u\n", a->max_domain);
         if (r >= 0)
                 r = tb_write_file(tb, SIM_AP_BUS "/ap_max_domain_id", num, 0444);
-        if (r >= 0)
-                r = fault ? tb_write_file(tb, S390_STATE, fault, 0644) : -ENOMEM;
         if (r < 0)
                 return FAIL(r, "cannot create the AP bus files in %s: %s", SIM_AP_BUS, strerror(-r));
         return 0;
@@ -280,12 +258,8 @@ int sim_s390_complete(const struct testbed *tb, const struct sim_setting *settin
  * one instance per subchannel (vfio_ccw_ops.c, private->avail). */
 #define CCW_TYPE "vfio_ccw-io"
 
-int sim_s390_ccw_bound(const struct testbed *tb, const char *dev) {
-        const char *name = tb_basename(dev);
-        _cleanup_free_ char *tdir = sim_strdup_printf("%s/mdev_supported_types/" CCW_TYPE, dev);
-        _cleanup_free_ char *cls = sim_strdup_printf("/sys/class/mdev_bus/%s", name);
-        if (!tdir || !cls)
-                return -ENOMEM;
+int sim_s390_ccw_bound(const struct testbed *tb, struct sim_state *st, const char *dev) {
+        static const struct sim_mdev_type type = { .id = (char *)CCW_TYPE, .capacity = 1 };
         static const struct {
                 const char *file, *text;
         } files[] = {
@@ -293,41 +267,20 @@ int sim_s390_ccw_bound(const struct testbed *tb, const char *dev) {
                 { "device_api", "vfio-ccw\n" },
                 { "available_instances", "1\n" },
         };
-        int r = tb_mkdir_p(tb, tdir, 0755);
+        int r = sim_mdev_register_parent(tb, st, dev, "vfio_ccw", &type, 1, NULL);
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(files); i++) {
-                _cleanup_free_ char *f = tb_join(tdir, files[i].file);
+                _cleanup_free_ char *f =
+                        sim_strdup_printf("%s/mdev_supported_types/" CCW_TYPE "/%s", dev, files[i].file);
                 r = f ? tb_write_file(tb, f, files[i].text, 0444) : -ENOMEM;
         }
-        _cleanup_free_ char *create = tb_join(tdir, "create"), *devices = tb_join(tdir, "devices");
-        if (r >= 0)
-                r = create && devices ? tb_touch(tb, create, 0200) : -ENOMEM;
-        if (r >= 0)
-                r = tb_mkdir_p(tb, devices, 0755);
-        if (r >= 0 && !tb_exists(tb, cls))
-                r = tb_symlink(tb, cls, dev);
-        if (r < 0)
-                return r;
-        _cleanup_(sim_state_freep) struct sim_state *st = NULL;
-        if ((r = sim_state_load(tb, &st)) < 0)
-                return r;
-        if (sim_state_find_parent(st, name))
-                return 0;
-        struct sim_mdev_parent *p = NULL;
-        if ((r = sim_state_add_parent(st, name, dev, "vfio_ccw", &p)) < 0 ||
-            (r = sim_parent_add_type(p, CCW_TYPE, 1)) < 0)
-                return r;
-        sim_parent_apply_defaults(p);
-        return sim_state_save(tb, st);
+        return r;
 }
 
 /* vfio_ccw_sch_remove(): mdev_unregister_parent() removes its mdevs and
  * types. The .sim/state entry stays (a parent without types dir creates
  * nothing). */
-int sim_s390_ccw_unbound(const struct testbed *tb, const char *dev) {
-        _cleanup_(sim_state_freep) struct sim_state *st = NULL;
-        int r = sim_state_load(tb, &st);
-        if (r < 0)
-                return r;
+int sim_s390_ccw_unbound(const struct testbed *tb, const struct sim_state *st, const char *dev) {
+        int r = 0;
         const struct sim_mdev_parent *p = sim_state_find_parent(st, tb_basename(dev));
         char **names = NULL;
         if (p && tb_list_dir(tb, dev, &names, NULL) >= 0) {

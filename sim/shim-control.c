@@ -25,5 +25,7 @@ int shim_control(const struct shim_write *w) {
         if (shim_state_load(w->tb, &st) < 0)
                 return -EIO;
         int r = sim_module_load(w->tb, st, s + 9);
+        if (r >= 0 && sim_state_save(w->tb, st) < 0)
+                r = -EIO;
         return r == -ENOENT ? -ENOENT : r < 0 ? -EIO : 0;
 }

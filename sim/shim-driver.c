@@ -128,6 +128,8 @@ int shim_driver_bind(const struct shim_write *w) {
         if (!sim_driver_match(w->tb, st, bus, drv, name, dev))
                 return -ENODEV;
         r = sim_driver_probe(w->tb, st, bus, drv, name, dev);
+        if (r >= 0 && sim_state_save(w->tb, st) < 0)
+                return -EIO;
         return r == -ENOMEM ? -EIO : r;
 }
 
@@ -149,7 +151,7 @@ int shim_driver_unbind(const struct shim_write *w) {
                 return -ENODEV;
         /* __device_release_driver(): the links go, then the driver's
          * remove() runs (and may hang), then dev->driver is cleared. */
-        if (sim_driver_unlink(w->tb, bus, drv, name, dev) < 0)
+        if (sim_driver_unlink(w->tb, st, bus, drv, name, dev) < 0)
                 return -EIO;
         const struct sim_device *d = sim_state_find_device(st, bus, name);
         if (!d || d->unbind_hangs == 0)
@@ -184,5 +186,5 @@ int shim_drivers_probe(const struct shim_write *w) {
                 return r;
         /* drivers_probe_store(): a bound device stays as it is; probe
          * failures leave it unbound and the write still succeeds. */
-        return sim_device_attach(w->tb, st, bus, name, dev) < 0 ? -EIO : 0;
+        return sim_device_attach(w->tb, st, bus, name, dev) < 0 || sim_state_save(w->tb, st) < 0 ? -EIO : 0;
 }

@@ -64,9 +64,11 @@ int shim_pci_new_id(const struct shim_write *w) {
         /* Only driver_data of an id_table entry: the model's entries have 0. */
         if (driver_data != 0)
                 return -EINVAL;
-        if (sim_state_add_dynid(st, &id) < 0 || sim_state_save(w->tb, st) < 0)
+        if (sim_state_add_dynid(st, &id) < 0)
                 return -EIO;
-        return sim_driver_attach(w->tb, st, "pci", drv) < 0 ? -EIO : 0;
+        /* saved even when the attach fails: the id stays, as in the kernel */
+        int r = sim_driver_attach(w->tb, st, "pci", drv);
+        return sim_state_save(w->tb, st) < 0 || r < 0 ? -EIO : 0;
 }
 
 /* remove_id_store(): the first dynamic id that matches; ENODEV if none.

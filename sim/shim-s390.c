@@ -34,18 +34,24 @@ static bool *map_of(struct sim_ap_matrix *m, enum ap_map which) {
         return which == AP_ADAPTER ? m->apm : which == AP_DOMAIN ? m->aqm : m->adm;
 }
 
+/* APM x AQM and APM2 x AQM2 share an APQN: an adapter of both and a domain
+ * of both (the APQN is the pair). */
+static bool apqns_overlap(const bool *apm, const bool *aqm, const bool *apm2, const bool *aqm2) {
+        bool a = false, d = false;
+        for (unsigned i = 0; i < SIM_AP_IDS; i++) {
+                a |= apm[i] && apm2[i];
+                d |= aqm[i] && aqm2[i];
+        }
+        return a && d;
+}
+
 /* ap_apqn_in_matrix_owned_by_def_drv(): an APQN of APM x AQM whose adapter
  * and domain bits are both set in the masks is the host's. */
 static bool owned_by_host(const struct testbed *tb, const bool *apm, const bool *aqm) {
         bool a_host[SIM_AP_IDS], d_host[SIM_AP_IDS];
         if (sim_ap_mask_load(tb, "apmask", a_host) < 0 || sim_ap_mask_load(tb, "aqmask", d_host) < 0)
                 return false;
-        bool a = false, d = false;
-        for (unsigned i = 0; i < SIM_AP_IDS; i++) {
-                a |= apm[i] && a_host[i];
-                d |= aqm[i] && d_host[i];
-        }
-        return a && d;
+        return apqns_overlap(apm, aqm, a_host, d_host);
 }
 
 /* vfio_ap_mdev_verify_no_sharing(): another matrix mdev (not SELF) with an
@@ -62,15 +68,20 @@ static bool shared(const struct testbed *tb, const char *self, const bool *apm, 
                 if (!dir || streq(dir, self) || !sim_uuid_valid(names[i], strlen(names[i])) ||
                     sim_ap_matrix_load(tb, dir, &o) < 0)
                         continue;
-                bool a = false, d = false;
-                for (unsigned k = 0; k < SIM_AP_IDS; k++) {
-                        a |= apm[k] && o.apm[k];
-                        d |= aqm[k] && o.aqm[k];
-                }
-                hit = a && d;
+                hit = apqns_overlap(apm, aqm, o.apm, o.aqm);
         }
         tb_strv_free(names);
         return hit;
+}
+
+/* The matrix parent may inject an errno into assign_* writes (setting
+ * params-errno, or ap-assign-errno): it, negative, or 0. */
+static int assign_fault(const struct testbed *tb) {
+        _cleanup_(sim_state_freep) struct sim_state *st = NULL;
+        if (sim_state_load(tb, &st) < 0)
+                return -EIO;
+        const struct sim_mdev_parent *p = sim_state_find_parent(st, SIM_AP_MATRIX);
+        return p ? -p->params_errno : 0;
 }
 
 static int assign(const struct shim_write *w, enum ap_map which, bool set) {
@@ -91,9 +102,9 @@ static int assign(const struct shim_write *w, enum ap_map which, bool set) {
         bool *map = map_of(&m, which);
         if (map[id] == set)
                 return 0; /* already so: no change */
-        int fault = set ? sim_s390_assign_errno(w->tb) : 0;
+        int fault = set ? assign_fault(w->tb) : 0;
         if (fault)
-                return -fault; /* setting ap-assign-errno, without effect */
+                return fault; /* setting ap-assign-errno, without effect */
         map[id] = set;
         if (set && which != AP_CONTROL) {
                 /* vfio_ap_mdev_validate_masks() */
@@ -131,10 +142,10 @@ static int mask_store(const struct shim_write *w, const char *name, const char *
         memcpy(next, cur, sizeof(cur));
         if (sim_ap_mask_edit(next, text) < 0)
                 return -EINVAL;
-        bool any = false;
         for (unsigned i = 0; i < SIM_AP_IDS; i++)
-                any |= (added[i] = next[i] && !cur[i]);
-        if (any && (streq(name, "apmask") ? shared(w->tb, "", added, oth) : shared(w->tb, "", oth, added)))
+                added[i] = next[i] && !cur[i];
+        /* nothing added overlaps nothing: shared() is false then */
+        if (streq(name, "apmask") ? shared(w->tb, "", added, oth) : shared(w->tb, "", oth, added))
                 return -EADDRINUSE;
         return sim_ap_mask_save(w->tb, name, next) < 0 ? -EIO : 0;
 }

@@ -206,38 +206,29 @@ static int pf_info_load(const struct testbed *tb, const struct sim_pf *pf, const
  * register DEV as an mdev parent of the card PF. */
 static int register_mdev_parent(const struct testbed *tb, struct sim_state *st, const struct pf_info *pf,
                                 const char *dev) {
-        char **types = NULL;
-        int r = tb_list_dir(tb, pf->type_dir, &types, NULL);
+        char **names = NULL;
+        size_t n = 0;
+        int r = tb_list_dir(tb, pf->type_dir, &names, &n);
         if (r < 0)
                 return r;
-        _cleanup_free_ char *driver = NULL;
-        for (char **t = types; *t && !driver; t++) {
-                const char *dash = strchr(*t, '-');
-                if (dash && dash != *t)
-                        driver = strndup(*t, (size_t)(dash - *t));
-        }
-        struct sim_mdev_parent *p = NULL;
-        const char *name = tb_basename(dev);
-        (void)sim_state_remove_parent(st, name); /* a stale one */
-        if (!driver)
+        (void)sim_state_remove_parent(st, tb_basename(dev)); /* a stale one */
+        _cleanup_free_ char *driver = sim_mdev_types_driver(names);
+        struct sim_mdev_type *types = calloc(n + 1, sizeof(*types));
+        if (!types)
+                r = -ENOMEM;
+        else if (!driver)
                 r = -EINVAL;
-        else
-                r = sim_state_add_parent(st, name, dev, driver, &p);
-        if (r >= 0)
-                r = sim_parent_set(p, "card", pf->name);
         static const char *const files[] = { "name", "description", "device_api", "available_instances" };
-        for (char **t = types; r >= 0 && *t; t++) {
-                _cleanup_free_ char *src = tb_join(pf->type_dir, *t);
-                _cleanup_free_ char *dst = sim_strdup_printf("%s/mdev_supported_types/%s", dev, *t);
-                _cleanup_free_ char *create = dst ? tb_join(dst, "create") : NULL;
-                _cleanup_free_ char *devices = dst ? tb_join(dst, "devices") : NULL;
-                if (!src || !create || !devices) {
+        for (size_t k = 0; r >= 0 && k < n; k++) {
+                _cleanup_free_ char *src = tb_join(pf->type_dir, names[k]);
+                _cleanup_free_ char *dst = sim_strdup_printf("%s/mdev_supported_types/%s", dev, names[k]);
+                if (!src || !dst) {
                         r = -ENOMEM;
                         break;
                 }
-                if ((r = tb_mkdir_p(tb, devices, 0755)) < 0 || (r = tb_touch(tb, create, 0200)) < 0)
+                if ((r = tb_mkdir_p(tb, dst, 0755)) < 0)
                         break;
-                unsigned cap = 0, card_cap = 0;
+                types[k].id = names[k];
                 for (size_t i = 0; r >= 0 && i < ELEMENTSOF(files); i++) {
                         _cleanup_free_ char *from = tb_join(src, files[i]), *to = tb_join(dst, files[i]), *text = NULL;
                         if (!from || !to) {
@@ -249,18 +240,19 @@ static int register_mdev_parent(const struct testbed *tb, struct sim_state *st, 
                         _cleanup_free_ char *line = sim_strdup_printf("%s\n", text);
                         r = line ? tb_write_file(tb, to, line, 0444) : -ENOMEM;
                         if (streq(files[i], "available_instances"))
-                                (void)sim_safe_atou(text, &cap);
+                                (void)sim_safe_atou(text, &types[k].capacity);
                         const char *mi = streq(files[i], "description") ? strstr(text, "max_instance=") : NULL;
                         if (mi)
-                                card_cap = (unsigned)strtoul(mi + strlen("max_instance="), NULL, 10);
+                                types[k].card_capacity = (unsigned)strtoul(mi + strlen("max_instance="), NULL, 10);
                 }
-                if (r >= 0 && (r = sim_parent_add_type(p, *t, cap)) >= 0)
-                        p->types[p->n_types - 1].card_capacity = card_cap;
         }
-        tb_strv_free(types);
-        _cleanup_free_ char *cls = sim_strdup_printf("/sys/class/mdev_bus/%s", name);
+        struct sim_mdev_parent *p = NULL;
         if (r >= 0)
-                r = cls ? tb_symlink(tb, cls, dev) : -ENOMEM;
+                r = sim_mdev_register_parent(tb, st, dev, driver, types, n, &p);
+        if (r >= 0)
+                r = sim_parent_set(p, "card", pf->name);
+        free(types);
+        tb_strv_free(names);
         return r;
 }
 
@@ -397,7 +389,7 @@ static int remove_vf(const struct testbed *tb, struct sim_state *st, struct sim_
 #define KEEP(expr) ((r = (expr)) < 0 && ret == 0 ? (void)(ret = r) : (void)0)
         KEEP(tb_unlink(tb, bus)); /* gone for readers first */
         if (drv)
-                KEEP(sim_driver_unlink(tb, "pci", drv, name, dev));
+                KEEP(sim_driver_unlink(tb, st, "pci", drv, name, dev));
         if (tb_exists(tb, cls)) {
                 KEEP(tb_unlink(tb, cls));
                 (void)sim_state_remove_parent(st, name);

@@ -137,7 +137,7 @@ def gvt_at_rest(aperture, ggtt):
 NV_SRC = "vgpuConfig.xml of vGPU driver 510.47.03 (vGPU types list)"
 
 
-def _nv(rows, res_q="7680x4320"):
+def _nv(rows):
     out = {}
     for tid, name, fb in rows:
         suffix = re.search(r"-(\d+)([ABCQ])\d*$", name)
@@ -149,7 +149,7 @@ def _nv(rows, res_q="7680x4320"):
         elif s == "C":
             heads, res, frl = 1, "4096x2160", 60
         else:  # Q
-            heads, res, frl = 4, ("5120x2880" if fb == 1024 else res_q), 60
+            heads, res, frl = 4, ("5120x2880" if fb == 1024 else "7680x4320"), 60
         out[tid] = (name, fb, heads, res, frl)
     return out
 
@@ -185,9 +185,6 @@ NV_TYPES.update(_nv([
 NV_TYPES.update(_nv([
     (468, "GRID A100-4C", 4096), (469, "GRID A100-5C", 5120), (470, "GRID A100-8C", 8192),
     (471, "GRID A100-10C", 10240), (472, "GRID A100-20C", 20480), (473, "GRID A100-40C", 40960)]))
-NV_TYPES[474] = ("GRID A100-1-5C", 5120, 1, "4096x2160", 60)
-NV_TYPES[475] = ("GRID A100-2-10C", 10240, 1, "4096x2160", 60)
-NV_TYPES[476] = ("GRID A100-3-20C", 20480, 1, "4096x2160", 60)
 # GRID A100D (A100 80GB)
 NV_TYPES.update(_nv([
     (692, "GRID A100D-4C", 4096), (693, "GRID A100D-8C", 8192), (694, "GRID A100D-10C", 10240),
@@ -580,22 +577,6 @@ class Checker:
             self.problem(f, attrs.get("name", ("", 0))[1], f"GVT-g types {have} are not a prefix of "
                          f"{GVT_ORDER} (intel_gvt_init_vgpu_types() stops at the first type that does "
                          "not fit)", f"gvt:{tid}:set")
-        # one pool shared by all types cannot be: low GM, high GM and fences
-        # are three separate limits, and high GM is 384/512/1024/2048 MB, not
-        # proportional to low GM (64/128/256/512 MB).
-        if size == "4" and all(prefix + s in types for s in GVT_ORDER):
-            av = {}
-            for s in GVT_ORDER:
-                try:
-                    av[s] = int(types[prefix + s]["available_instances"][0])
-                except (KeyError, ValueError):
-                    av[s] = None
-            if av == {"8": 8, "4": 4, "2": 2, "1": 1}:
-                self.problem(f, types[tid]["available_instances"][1],
-                             "available_instances 8/4/2/1 assume one pool in proportion to low GM; "
-                             "the kernel takes min(low GM, high GM, fences) per type, so with the "
-                             "fences alone V5_8 reads at most 7 (kvmgt.c intel_vgpu_get_available())",
-                             f"gvt:{tid}:available-pool")
         # the whole set at rest: what intel_vgpu_get_available() computes for
         # some aperture and GGTT size (firmware settings, not settled here)
         if size == have[0] and all("available_instances" in types[prefix + s] for s in have):
